@@ -1,0 +1,62 @@
+"""Learnable token budget: which shared tokens take part in the exchange."""
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .projection import capped_simplex_projection
+
+
+class TokenBudget(nn.Module):
+    """Gates ``alpha`` on the capped simplex with a learnable budget per level.
+
+    Per token the shared evidence is ``e_t = ||h_sh,t||_2`` and the score is
+    ``gamma * e_t`` with a learnable scale ``gamma > 0``. The paper writes
+    ``gamma (e_t - tau)``; the projection is invariant to a constant shift of
+    the scores, so ``tau`` cancels exactly and is not a parameter here.
+    The budget is ``B = r * T_valid`` with the participation rate
+    ``r = r_min + (r_max - r_min) * sigmoid(rho)`` kept in ``[r_min, r_max]``.
+
+    Args:
+        init_rate: initial participation rate (paper's optimum: 0.68).
+        min_rate: lower bound ``r_min`` of the rate.
+        max_rate: upper bound ``r_max`` of the rate.
+        score_scale: initial ``gamma``; larger values give harder gates.
+    """
+
+    def __init__(self,
+                 init_rate: float = 0.68,
+                 min_rate: float = 0.1,
+                 max_rate: float = 1.0,
+                 score_scale: float = 1.0) -> None:
+        super().__init__()
+        if not 0.0 <= min_rate < init_rate < max_rate <= 1.0:
+            raise ValueError('token budget needs 0 <= min_rate < init_rate < max_rate <= 1; '
+                             f'got min_rate={min_rate}, init_rate={init_rate}, max_rate={max_rate}')
+        if score_scale <= 0:
+            raise ValueError(f'token budget score_scale must be positive, got {score_scale}')
+        self.min_rate, self.max_rate = min_rate, max_rate
+        unit = (init_rate - min_rate) / (max_rate - min_rate)
+        self.rate_logit = nn.Parameter(torch.tensor(math.log(unit / (1.0 - unit))))
+        # softplus^-1(score_scale)
+        self.scale_param = nn.Parameter(torch.tensor(math.log(math.expm1(score_scale))))
+
+    @property
+    def rate(self) -> Tensor:
+        """Participation rate ``r`` (scalar)."""
+        return self.min_rate + (self.max_rate - self.min_rate) * torch.sigmoid(self.rate_logit)
+
+    def forward(self, shared: Tensor, mask: Tensor) -> Tensor:
+        """Gates for shared tokens.
+
+        Args:
+            shared: (N, T, d_sh) shared-subspace tokens.
+            mask: (N, T) bool, False for padding or an absent modality.
+
+        Returns:
+            (N, T) gates in [0, 1] summing to ``r * T_valid`` per sample.
+        """
+        scores = F.softplus(self.scale_param) * shared.norm(dim=-1)  # (N, T)
+        budget = self.rate * mask.sum(-1).to(shared.dtype)  # (N,)
+        return capped_simplex_projection(scores, budget, mask)

@@ -1,0 +1,61 @@
+"""IntraCED: the intra-level co-exchange domain of one semantic level."""
+from dataclasses import dataclass
+from typing import Dict, Mapping, Sequence
+
+from torch import Tensor, nn
+
+from .budget import TokenBudget
+from .exchange import SharedExchange
+from .subspaces import SharedPrivateBases
+
+
+@dataclass
+class IntraCEDOutput:
+    """Per-modality results of one level (dicts keyed by modality name).
+
+    shared: (N, T, d_sh) shared tokens after the exchange.
+    shared_before: (N, T, d_sh) shared tokens before the exchange.
+    private: (N, T, d_pr) private tokens (never exchanged).
+    gates: (N, T) token gates ``alpha``.
+    """
+
+    shared: Dict[str, Tensor]
+    shared_before: Dict[str, Tensor]
+    private: Dict[str, Tensor]
+    gates: Dict[str, Tensor]
+
+
+class IntraCED(nn.Module):
+    """Factorise tokens, gate them with a budget, exchange shared tokens only.
+
+    Args:
+        modalities: modality names.
+        embed_dim: token width ``d``.
+        shared_dim: shared subspace width ``d_sh``.
+        private_dim: private subspace width ``d_pr``.
+        num_heads: heads of the exchange attention.
+        budget: keyword arguments of :class:`TokenBudget`.
+        dropout: attention dropout.
+    """
+
+    def __init__(self,
+                 modalities: Sequence[str],
+                 embed_dim: int,
+                 shared_dim: int,
+                 private_dim: int,
+                 num_heads: int = 4,
+                 budget: Mapping = None,
+                 dropout: float = 0.0) -> None:
+        super().__init__()
+        self.bases = SharedPrivateBases(embed_dim, shared_dim, private_dim, modalities)
+        self.budget = TokenBudget(**(budget or {}))
+        self.exchange = SharedExchange(shared_dim, num_heads, dropout)
+
+    def forward(self, tokens: Mapping[str, Tensor], masks: Mapping[str, Tensor]) -> IntraCEDOutput:
+        """Args: tokens ``{m: (N, T_m, d)}``, masks ``{m: (N, T_m)}`` bool."""
+        names = list(tokens)
+        shared, private = self.bases(dict(tokens))
+        gates = {m: self.budget(shared[m], masks[m]) for m in names}
+        messages = self.exchange([shared[m] for m in names], [gates[m] for m in names])
+        exchanged = {m: shared[m] + msg for m, msg in zip(names, messages)}
+        return IntraCEDOutput(shared=exchanged, shared_before=shared, private=private, gates=gates)

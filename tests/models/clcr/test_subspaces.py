@@ -1,0 +1,54 @@
+import torch
+
+from clcr_plugin.models.clcr import SharedPrivateBases
+
+
+def assert_bases_orthogonal(bases: SharedPrivateBases, names):
+    u_sh, u_pr = bases.bases(names)
+    eye_sh = torch.eye(u_sh.shape[1])
+    torch.testing.assert_close(u_sh.T @ u_sh, eye_sh, atol=1e-5, rtol=0)
+    for m in names:
+        torch.testing.assert_close(u_pr[m].T @ u_pr[m], torch.eye(u_pr[m].shape[1]), atol=1e-5, rtol=0)
+        assert (u_pr[m].T @ u_sh).abs().max() < 1e-5
+
+
+def test_bases_orthonormal_and_private_orthogonal_to_shared():
+    bases = SharedPrivateBases(32, 12, 8, ['rgb', 'audio', 'text'])
+    assert_bases_orthogonal(bases, ['rgb', 'audio', 'text'])
+
+
+def test_bases_stay_on_the_manifold_after_50_optimiser_steps():
+    torch.manual_seed(0)
+    names = ['rgb', 'audio']
+    bases = SharedPrivateBases(24, 10, 6, names)
+    before = bases.shared_basis().detach().clone()
+    opt = torch.optim.SGD(bases.parameters(), lr=0.5, momentum=0.9)
+    x = torch.randn(64, 24)
+    target = torch.randn(64, 10)
+    for _ in range(50):
+        shared, private = bases({'rgb': x.unsqueeze(1), 'audio': x.unsqueeze(1) * 2})
+        loss = (shared['rgb'].squeeze(1) - target).pow(2).mean() + private['audio'].pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert not torch.allclose(before, bases.shared_basis())  # it did learn
+    assert_bases_orthogonal(bases, names)
+
+
+def test_projection_splits_tokens_into_orthogonal_components():
+    bases = SharedPrivateBases(16, 6, 4, ['a'])
+    u_sh, u_pr = bases.bases(['a'])
+    h = torch.randn(3, 5, 16)
+    shared, private = bases({'a': h})
+    torch.testing.assert_close(shared['a'], h @ u_sh)
+    # a token inside the private subspace has no shared component
+    inside_private = torch.randn(3, 5, 4) @ u_pr['a'].T
+    shared_p, private_p = bases({'a': inside_private})
+    assert shared_p['a'].abs().max() < 1e-5
+    assert private_p['a'].abs().max() > 0.1
+
+
+def test_invalid_dims_raise_with_values():
+    import pytest
+    with pytest.raises(ValueError, match='shared_dim=12, private_dim=8, embed_dim=16'):
+        SharedPrivateBases(16, 12, 8, ['a'])
