@@ -26,9 +26,10 @@ class TokenAdapter(nn.Module):
         in_channels: channels ``C`` of the backbone stage.
         embed_dim: token width ``d``.
         grid: token grid, 1 to 3 ints.
+        name: what error messages call this adapter, e.g. ``"rgb level 2"``.
     """
 
-    def __init__(self, in_channels: int, embed_dim: int, grid: Sequence[int]) -> None:
+    def __init__(self, in_channels: int, embed_dim: int, grid: Sequence[int], name: str = 'TokenAdapter') -> None:
         super().__init__()
         grid = tuple(int(g) for g in grid)
         if len(grid) not in _KIND_BY_GRID or min(grid) < 1:
@@ -36,6 +37,8 @@ class TokenAdapter(nn.Module):
         if in_channels < 1:
             raise ValueError(f'in_channels must be positive, got {in_channels}')
         self.grid = grid
+        self.in_channels = in_channels
+        self.name = name
         self.num_tokens = math.prod(grid)
         self.proj = nn.Linear(in_channels, embed_dim)
         self.pos_embed = nn.Parameter(torch.zeros(1, self.num_tokens, embed_dim))
@@ -51,8 +54,12 @@ class TokenAdapter(nn.Module):
         """Pool a feature map to ``(N, num_tokens, C)`` tokens and a ``(N, num_tokens)`` mask."""
         expected_dim = len(self.grid) + 2 if len(self.grid) > 1 else 3
         if x.dim() != expected_dim:
-            raise ValueError(f'TokenAdapter with grid {self.grid} expects a {_KIND_BY_GRID[len(self.grid)]}, '
+            raise ValueError(f'{self.name} with grid {self.grid} expects a {_KIND_BY_GRID[len(self.grid)]}, '
                              f'got a tensor of shape {tuple(x.shape)}')
+        channels = x.shape[-1] if len(self.grid) == 1 else x.shape[1]
+        if channels != self.in_channels:
+            raise ValueError(f'{self.name} is configured with in_channels={self.in_channels}, '
+                             f'got {channels} channels (input shape {tuple(x.shape)})')
         if len(self.grid) > 1:
             if mask is not None:
                 raise ValueError('padding masks are only supported for sequence inputs (N, T, C)')
@@ -102,7 +109,8 @@ class SemanticHierarchyEncoder(nn.Module):
                 raise ValueError(f'modalities[{name!r}]: {len(in_channels)} in_channels but {len(grids)} grids')
             levels[name] = len(in_channels)
             self.adapters[name] = nn.ModuleList(
-                TokenAdapter(c, embed_dim, g) for c, g in zip(in_channels, grids))
+                TokenAdapter(c, embed_dim, g, f'{name} level {i + 1}')
+                for i, (c, g) in enumerate(zip(in_channels, grids)))
         if len(set(levels.values())) != 1:
             raise ValueError(f'every modality needs the same number of levels, got {levels}')
         self.num_levels = next(iter(levels.values()))

@@ -3,9 +3,11 @@
 All correlation terms use :func:`cross_correlation_penalty`: both streams are
 standardised over the batch (per feature, "whitened" as in the paper) and the
 penalty is the squared Frobenius norm of their cross-correlation matrix per
-feature of the narrower stream: 0 for uncorrelated streams, about
-max(D1, D2) / N for independent ones estimated from N samples, and 1 when each
-feature of the narrower stream is a copy of a distinct feature of the other.
+feature of the narrower stream, minus what chance alone gives for independent
+streams from N samples (E[r^2] = 1 / (N - 1) per entry), floored at 0. So it is
+about 0 for independent streams at any batch size (only correlation beyond
+sampling noise is penalised and gets a gradient) and about 1 when each feature
+of the narrower stream is a copy of a distinct feature of the other.
 """
 from itertools import combinations, permutations
 from typing import Optional
@@ -34,13 +36,17 @@ def cross_correlation_penalty(x: Tensor, y: Tensor, weight: Optional[Tensor] = N
         weight: optional (N,) 0/1 sample weights (samples where both exist).
 
     Returns:
-        scalar >= 0; 0 when fewer than two weighted samples exist.
+        scalar >= 0; 0 when at most two weighted samples exist (then every
+        sample correlation is +-1 by construction and carries no information).
     """
     if weight is None:
         weight = x.new_ones(x.shape[0])
     w = weight.to(x.dtype).unsqueeze(-1)
-    corr = _standardise(x, w).T @ _standardise(y, w) / w.sum().clamp_min(1.0)  # (D1, D2)
-    return (corr ** 2).sum() / min(corr.shape)
+    n = w.sum()
+    corr = _standardise(x, w).T @ _standardise(y, w) / n.clamp_min(1.0)  # (D1, D2)
+    chance = corr.numel() / (n - 1.0).clamp_min(1.0)
+    excess = ((corr ** 2).sum() - chance).clamp_min(0.0) / min(corr.shape)
+    return torch.where(n > 2, excess, torch.zeros_like(excess))
 
 
 def intra_level_loss(shared: Tensor, private: Tensor, present: Tensor) -> Tensor:

@@ -73,3 +73,13 @@ def test_level_mixing_penalises_only_non_adjacent_levels():
     torch.testing.assert_close(level_mixing_loss(torch.tensor([[0.5, 0.0, 0.5]])), torch.tensor(0.25))
     assert level_mixing_loss(torch.tensor([[0.5, 0.5]])) == 0  # L = 2 has no far pair
     torch.testing.assert_close(level_mixing_loss(torch.full((1, 4), 0.25)), torch.tensor(3 / 16))
+
+
+def test_penalty_ignores_sampling_noise_at_small_batches():
+    """Independent streams at batch 16 with 32 features: raw ||C||^2 / D would be ~2."""
+    g = torch.Generator().manual_seed(4)
+    values = [cross_correlation_penalty(torch.randn(16, 32, generator=g), torch.randn(16, 32, generator=g))
+              for _ in range(20)]
+    assert torch.stack(values).mean() < 0.3
+    x = torch.randn(16, 32, generator=g)
+    assert cross_correlation_penalty(x, x + 0.05 * torch.randn(16, 32, generator=g)) > 0.5

@@ -1,0 +1,3 @@
+from .multimodal_recognizer import MultiModalRecognizer, StageTaps
+
+__all__ = ['MultiModalRecognizer', 'StageTaps']

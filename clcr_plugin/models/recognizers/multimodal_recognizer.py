@@ -1,0 +1,211 @@
+"""``MultiModalRecognizer``: one zoo backbone per modality, a fusion neck, a head."""
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import torch
+from mmengine.model import BaseModel, merge_dict
+from mmengine.registry import DefaultScope
+from torch import Tensor, nn
+
+from mmaction.registry import MODELS
+
+LevelSpec = Sequence[Union[int, str]]
+
+
+class StageTaps(nn.Module):
+    """Run a backbone and return the outputs of chosen stages.
+
+    ``levels`` holds ints (indices into the tuple a backbone returns, e.g.
+    ResNet with ``out_indices``) or strings (names of submodules whose outputs
+    are captured with forward hooks, e.g. ``'layer3'`` of ResNetAudio or X3D,
+    which return only their last stage). ``None`` keeps every returned output.
+
+    Args:
+        backbone: the backbone module.
+        levels: stage indices or submodule names, shallow to deep.
+        modality: name used in error messages.
+    """
+
+    def __init__(self, backbone: nn.Module, levels: Optional[LevelSpec], modality: str) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.levels = None if levels is None else list(levels)
+        self.modality = modality
+        self._captured: Dict[str, Tensor] = {}
+        names = [lv for lv in self.levels or [] if isinstance(lv, str)]
+        if names and len(names) != len(self.levels):
+            raise ValueError(f'levels[{modality!r}] mixes stage indices and submodule names: {self.levels}')
+        submodules = dict(backbone.named_modules())
+        for name in names:
+            if name not in submodules:
+                children = [n for n, _ in backbone.named_children()]
+                raise KeyError(f'levels[{modality!r}]: the backbone has no submodule {name!r}; '
+                               f'its children are {children}')
+            submodules[name].register_forward_hook(self._capture_hook(name))
+
+    def _capture_hook(self, name: str):
+        def hook(module: nn.Module, args, output: Tensor) -> None:
+            self._captured[name] = output
+        return hook
+
+    def forward(self, x: Tensor) -> List[Tensor]:
+        self._captured.clear()
+        outs = self.backbone(x)
+        outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
+        if self.levels is None:
+            return outs
+        if isinstance(self.levels[0], str):
+            return [self._captured.pop(name) for name in self.levels]
+        if max(self.levels) >= len(outs):
+            raise IndexError(f'levels[{self.modality!r}] asks for stage {max(self.levels)}, '
+                             f'but the backbone returns {len(outs)} outputs (set its out_indices)')
+        return [outs[i] for i in self.levels]
+
+
+@MODELS.register_module()
+class MultiModalRecognizer(BaseModel):
+    """Multi-modal recognizer: any mmaction2 backbone per modality + a fusion neck.
+
+    Input layouts per modality (after the data preprocessor):
+
+    * ``(N, K, C, H, W)`` (``format_shape='NCHW'``): frames for a 2D
+      backbone, ``K = views * frames_per_view``; each view's frames are
+      stacked into a 3D map ``(N * views, C, S, H, W)`` when
+      ``frames_per_view > 1``, else kept as a 2D map. An audio spectrogram
+      window ``(N, views, 1, F, T)`` is this layout with one frame per view.
+    * ``(N, V, C, T, H, W)`` (``format_shape='NCTHW'``): clips for a 3D backbone.
+
+    Every modality must bring the same number of views (clips x crops); the
+    neck fuses each view, the head scores each view, and ``predict`` averages
+    the views as mmaction2 does (``average_clips`` of the head), while
+    ``loss`` averages view features through the head's consensus.
+
+    Args:
+        backbones: ``{modality: backbone config}``.
+        neck: fusion neck config (``CLCRFusion``, ``ConcatFusion``, ...) with
+            ``forward(dict, data_samples) -> (Tensor, dict)`` and ``out_channels``.
+        cls_head: mmaction2 head config (e.g. ``TSNHead``) whose
+            ``in_channels`` equals the neck's ``out_channels``.
+        levels: ``{modality: stage indices or submodule names}``; a modality
+            not listed keeps every output its backbone returns.
+        frames_per_view: ``{modality: frames per view}`` for 2D backbones
+            (default 1).
+        data_preprocessor: e.g. mmaction2's ``MultiModalDataPreprocessor``.
+        train_cfg, test_cfg: kept for mmaction2 compatibility.
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self,
+                 backbones: Mapping[str, dict],
+                 neck: dict,
+                 cls_head: dict,
+                 levels: Optional[Mapping[str, LevelSpec]] = None,
+                 frames_per_view: Optional[Mapping[str, int]] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            raise ValueError("MultiModalRecognizer needs data_preprocessor, e.g. dict(type='MultiModalDataPreprocessor',"
+                             " preprocessors=dict(rgb=dict(type='ActionDataPreprocessor', format_shape='NCHW', ...)))")
+        # Built in mmaction's scope, so the parts resolve outside a Runner too
+        # (mmcv's conv builders look names up in the current default scope).
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            self._build(backbones, neck, cls_head, levels, frames_per_view, data_preprocessor, init_cfg)
+        self.train_cfg = train_cfg
+        self.test_cfg = test_cfg
+
+    def _build(self, backbones, neck, cls_head, levels, frames_per_view, data_preprocessor, init_cfg) -> None:
+        super().__init__(data_preprocessor=MODELS.build(data_preprocessor), init_cfg=init_cfg)
+        if not backbones:
+            raise ValueError('MultiModalRecognizer needs at least one entry in backbones')
+        levels = dict(levels or {})
+        unknown = (set(levels) | set(frames_per_view or {})) - set(backbones)
+        if unknown:
+            raise KeyError(f'levels/frames_per_view name {sorted(unknown)}, which are not in backbones '
+                           f'{sorted(backbones)}')
+        self.modalities = tuple(backbones)
+        self.backbones = nn.ModuleDict({
+            m: StageTaps(MODELS.build(cfg), levels.get(m), m) for m, cfg in backbones.items()})
+        self.frames_per_view = {m: int((frames_per_view or {}).get(m, 1)) for m in self.modalities}
+        self.neck = MODELS.build(neck)
+        self.cls_head = MODELS.build(cls_head)
+
+    def init_weights(self) -> None:
+        for taps in self.backbones.values():
+            if hasattr(taps.backbone, 'init_weights'):
+                taps.backbone.init_weights()
+        super().init_weights()
+
+    def _check_inputs(self, inputs: Mapping[str, Tensor]) -> None:
+        if not isinstance(inputs, Mapping):
+            raise TypeError(f'MultiModalRecognizer expects inputs as a dict of modalities, got {type(inputs)}; '
+                            'pack them with PackMultiModalInputs')
+        unknown = set(inputs) - set(self.modalities)
+        if unknown or not inputs:
+            raise KeyError(f'inputs hold {sorted(inputs)}; the recognizer has backbones for {list(self.modalities)}')
+
+    def extract_backbone_feats(self, inputs: Mapping[str, Tensor]) -> Tuple[Dict[str, List[Tensor]], int]:
+        """Per-level features of every present modality, and the number of views.
+
+        Returns ``({m: [(N * V, ...) per level]}, V)``.
+        """
+        self._check_inputs(inputs)
+        feats, views = {}, {}
+        for m in self.modalities:
+            if m not in inputs:
+                continue  # missing modality: the neck fuses what is present
+            x = inputs[m]
+            N = x.shape[0]
+            if x.dim() == 5:  # (N, K, C, H, W) -> 2D backbone on frames
+                S = self.frames_per_view[m]
+                if x.shape[1] % S:
+                    raise ValueError(f'modality {m!r}: {x.shape[1]} frames is not a multiple of '
+                                     f'frames_per_view={S}')
+                views[m] = x.shape[1] // S
+                level_feats = self.backbones[m](x.flatten(0, 1))
+                if S > 1:  # (N*V*S, C, H, W) -> (N*V, C, S, H, W)
+                    level_feats = [f.reshape(N * views[m], S, *f.shape[1:]).transpose(1, 2) for f in level_feats]
+            elif x.dim() == 6:  # (N, V, C, T, H, W) -> 3D backbone on clips
+                views[m] = x.shape[1]
+                level_feats = self.backbones[m](x.flatten(0, 1))
+            else:
+                raise ValueError(f'modality {m!r}: expected (N, K, C, H, W) or (N, V, C, T, H, W) inputs, '
+                                 f'got {tuple(x.shape)}')
+            feats[m] = level_feats
+        if len(set(views.values())) != 1:
+            raise ValueError(f'every modality must bring the same number of views; got {views}')
+        return feats, next(iter(views.values()))
+
+    def extract_feat(self, inputs: Mapping[str, Tensor], data_samples=None) -> Tuple[Tensor, Dict, int]:
+        """Fused features ``(N * V, D, 1, 1)``, the neck's auxiliary losses, and ``V``."""
+        feats, num_views = self.extract_backbone_feats(inputs)
+        fused, aux = self.neck(feats, data_samples)
+        return fused[:, :, None, None], aux, num_views
+
+    def loss(self, inputs: Mapping[str, Tensor], data_samples: list) -> dict:
+        fused, aux, num_views = self.extract_feat(inputs, data_samples)
+        return merge_dict(self.cls_head.loss(fused, data_samples, num_segs=num_views), aux)
+
+    def predict(self, inputs: Mapping[str, Tensor], data_samples: list) -> list:
+        fused, _, _ = self.extract_feat(inputs, data_samples)
+        return self.cls_head.predict(fused, data_samples, num_segs=1)
+
+    def _forward(self, inputs: Mapping[str, Tensor], stage: str = 'head'):
+        """``stage='backbone'``: per-level features; ``'neck'``: fused (N*V, D); ``'head'``: scores (N*V, classes)."""
+        if stage == 'backbone':
+            return self.extract_backbone_feats(inputs)[0]
+        fused, _, _ = self.extract_feat(inputs)
+        if stage == 'neck':
+            return fused.flatten(1)
+        if stage == 'head':
+            return self.cls_head(fused, num_segs=1)
+        raise ValueError(f"stage must be 'backbone', 'neck' or 'head', got {stage!r}")
+
+    def forward(self, inputs: Mapping[str, Tensor], data_samples: Optional[list] = None, mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._forward(inputs)
+        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
