@@ -8,4 +8,6 @@ from . import compat
 
 compat.apply_all()
 
+from . import models  # noqa: E402,F401  (registers necks, recognizers)
+
 __version__ = '0.1.0'

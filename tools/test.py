@@ -1,0 +1,64 @@
+"""Test a checkpoint with an mmaction2 config; the CLCR plug-in is imported first.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump results.pkl]
+        [--cfg-options k=v ...] [--launcher pytorch]
+"""
+import argparse
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from clcr_plugin import compat
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a (multi-modal) action recognizer')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save the metric log')
+    parser.add_argument('--dump', type=str, help='dump predictions to this pickle file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def build_runner(argv=None) -> Runner:
+    args = parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--dump must end with .pkl or .pickle, got {args.dump}')
+        evaluator = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+        cfg.test_evaluator = [*evaluator, dict(type='DumpResults', out_file_path=args.dump)]
+    cfg.load_from = args.checkpoint
+    cfg.setdefault('custom_imports', dict(imports=['clcr_plugin'], allow_failed_imports=False))
+    return Runner.from_cfg(cfg)
+
+
+def main(argv=None) -> dict:
+    runner = build_runner(argv)
+    try:
+        return runner.test()
+    finally:
+        compat.shutdown_distributed()
+
+
+if __name__ == '__main__':
+    main()
