@@ -89,6 +89,9 @@ class MultiModalRecognizer(BaseModel):
             not listed keeps every output its backbone returns.
         frames_per_view: ``{modality: frames per view}`` for 2D backbones
             (default 1).
+        ignore_inputs: input modalities this model deliberately does not use
+            (e.g. a unimodal baseline fed by an audio-visual pipeline); any
+            other unknown input modality is an error.
         data_preprocessor: e.g. mmaction2's ``MultiModalDataPreprocessor``.
         train_cfg, test_cfg: kept for mmaction2 compatibility.
         init_cfg: mmengine init config.
@@ -100,6 +103,7 @@ class MultiModalRecognizer(BaseModel):
                  cls_head: dict,
                  levels: Optional[Mapping[str, LevelSpec]] = None,
                  frames_per_view: Optional[Mapping[str, int]] = None,
+                 ignore_inputs: Sequence[str] = (),
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
@@ -111,6 +115,7 @@ class MultiModalRecognizer(BaseModel):
         # (mmcv's conv builders look names up in the current default scope).
         with DefaultScope.overwrite_default_scope('mmaction'):
             self._build(backbones, neck, cls_head, levels, frames_per_view, data_preprocessor, init_cfg)
+        self.ignore_inputs = tuple(ignore_inputs)
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
 
@@ -140,9 +145,10 @@ class MultiModalRecognizer(BaseModel):
         if not isinstance(inputs, Mapping):
             raise TypeError(f'MultiModalRecognizer expects inputs as a dict of modalities, got {type(inputs)}; '
                             'pack them with PackMultiModalInputs')
-        unknown = set(inputs) - set(self.modalities)
-        if unknown or not inputs:
-            raise KeyError(f'inputs hold {sorted(inputs)}; the recognizer has backbones for {list(self.modalities)}')
+        unknown = set(inputs) - set(self.modalities) - set(self.ignore_inputs)
+        if unknown or not set(inputs) & set(self.modalities):
+            raise KeyError(f'inputs hold {sorted(inputs)}; the recognizer has backbones for {list(self.modalities)}'
+                           f' and ignores {list(self.ignore_inputs)}')
 
     def extract_backbone_feats(self, inputs: Mapping[str, Tensor]) -> Tuple[Dict[str, List[Tensor]], int]:
         """Per-level features of every present modality, and the number of views.

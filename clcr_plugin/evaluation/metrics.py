@@ -1,0 +1,47 @@
+"""Classification metrics registered in mmaction2's ``METRICS``."""
+from typing import List, Optional, Sequence
+
+import torch
+from mmengine.evaluator import BaseMetric
+
+from mmaction.registry import METRICS
+
+
+def macro_f1(pred: torch.Tensor, target: torch.Tensor, num_classes: int) -> float:
+    """Unweighted mean of per-class F1 over classes that occur in ``target`` or ``pred``.
+
+    Args:
+        pred: (N,) predicted class indices.
+        target: (N,) true class indices.
+        num_classes: number of classes.
+    """
+    confusion = torch.bincount(target * num_classes + pred, minlength=num_classes ** 2).reshape(num_classes,
+                                                                                               num_classes)
+    tp = confusion.diag().double()
+    support = confusion.sum(1).double() + confusion.sum(0).double()  # 2 TP + FP + FN
+    seen = support > 0
+    return float((2 * tp[seen] / support[seen]).mean()) if seen.any() else 0.0
+
+
+@METRICS.register_module()
+class MacroF1Metric(BaseMetric):
+    """Macro-averaged F1 of the arg-max prediction (key ``macro_f1``).
+
+    Args:
+        collect_device: ``'cpu'`` or ``'gpu'`` for distributed collection.
+        prefix: metric name prefix.
+    """
+
+    default_prefix: Optional[str] = None
+
+    def __init__(self, collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            self.results.append((int(sample['pred_score'].argmax()), int(sample['gt_label']),
+                                 int(sample['pred_score'].numel())))
+
+    def compute_metrics(self, results: List[tuple]) -> dict:
+        pred, target, num_classes = (torch.tensor(col) for col in zip(*results))
+        return {'macro_f1': macro_f1(pred, target, int(num_classes.max()))}
