@@ -92,15 +92,39 @@ def patch_multimodal_with_new_transformers() -> bool:
     return True
 
 
+def history_buffer_method(owner: type, name: str):
+    """A ``getattr`` that only resolves HistoryBuffer's statistics methods.
+
+    mmengine pickles ``HistoryBuffer._statistics_methods`` (e.g. ``min``) as
+    ``getattr(HistoryBuffer, 'min')``. Allow-listing the real ``getattr``
+    would let a checkpoint reach any attribute of any allowed object (and from
+    there arbitrary code), so the safe loader gets this narrow stand-in.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    if owner is not HistoryBuffer or name not in ('min', 'max', 'mean', 'current'):
+        raise pickle_error(f'checkpoint asks for getattr({owner!r}, {name!r}); only HistoryBuffer statistics '
+                           'methods are allowed')
+    return getattr(HistoryBuffer, name)
+
+
+def pickle_error(message: str) -> Exception:
+    import pickle
+
+    return pickle.UnpicklingError(message)
+
+
 def checkpoint_safe_globals() -> list:
     """The objects mmengine 0.10.7 pickles into checkpoints (message hub, numpy state)."""
+    import codecs
+
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
 
     dtype_classes = [type(np.dtype(name)) for name in
                      ('float64', 'float32', 'float16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool')]
     return [HistoryBuffer, np.core.multiarray._reconstruct, np.core.multiarray.scalar, np.ndarray, np.dtype,
-            *dtype_classes]
+            *dtype_classes, (codecs.encode, '_codecs.encode'), (history_buffer_method, 'builtins.getattr')]
 
 
 def patch_checkpoint_safe_globals() -> bool:
@@ -109,16 +133,16 @@ def patch_checkpoint_safe_globals() -> bool:
     mmengine 0.10.7 calls ``torch.load(filename, map_location=...)`` and its
     checkpoints hold the message hub (``HistoryBuffer`` objects with numpy
     arrays) and numpy scalars, so ``load_checkpoint`` / ``--resume`` fail with
-    'Weights only load failed'. We allow-list exactly those globals instead of
+    'Weights only load failed'. We allow-list exactly those globals (and a
+    getattr restricted to HistoryBuffer's statistics methods) instead of
     turning the safe loader off.
     """
     import torch
 
     if _version_tuple(torch.__version__) < (2, 6) or not hasattr(torch.serialization, 'add_safe_globals'):
         return False
-    wanted = checkpoint_safe_globals()
-    present = set(map(id, torch.serialization.get_safe_globals()))
-    missing = [g for g in wanted if id(g) not in present]
+    present = {repr(g) for g in torch.serialization.get_safe_globals()}
+    missing = [g for g in checkpoint_safe_globals() if repr(g) not in present]
     if missing:
         torch.serialization.add_safe_globals(missing)
     return bool(missing)
