@@ -3,6 +3,7 @@ import os.path as osp
 from typing import Callable, List, Optional, Union
 
 from mmengine.fileio import load
+from mmengine.registry import DefaultScope
 
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
@@ -37,8 +38,10 @@ class AudioVisualDataset(BaseActionDataset):
                  check_files: bool = False,
                  **kwargs) -> None:
         self.check_files = check_files
-        super().__init__(ann_file, pipeline, data_prefix={'video': '', 'audio': '', **(data_prefix or {})},
-                         **kwargs)
+        # mmaction's scope, so pipeline names resolve outside a Runner too
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            super().__init__(ann_file, pipeline, data_prefix={'video': '', 'audio': '', **(data_prefix or {})},
+                             **kwargs)
 
     def load_data_list(self) -> List[dict]:
         if not osp.isfile(self.ann_file):

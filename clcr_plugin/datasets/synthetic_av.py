@@ -6,8 +6,9 @@ Each clip has three binary factors, one per semantic level:
 level      factor                       video shows it as           audio shows it as
 =========  ===========================  ==========================  ==========================
 shallow    ``colour`` (red / blue)      colour of a square patch    -- (not audible)
-mid        ``rhythm`` (1 Hz / 2 Hz)     the patch pulses bright/dim beat clicks at that rate,
-                                        at that rate                in phase with the pulses
+mid        ``rhythm`` (slow / fast)     the patch pulses bright/dim beat clicks at 1 / 2 Hz,
+                                        at 1 / 2 Hz and carries     in phase with the pulses
+                                        wide / narrow stripes
 deep       ``sweep`` (up / down)        -- (not visible)            a pitch glide over the clip
 =========  ===========================  ==========================  ==========================
 
@@ -15,7 +16,8 @@ deep       ``sweep`` (up / down)        -- (not visible)            a pitch glid
 ``colour`` and ``rhythm``: every video-visible combination is shared by two
 labels (the sweep), so its Bayes accuracy is 50 %; audio alone sees ``rhythm``
 and ``sweep``, also 50 %. Only fusion reaches 100 %. ``rhythm`` is shared
-cross-modal evidence (the same beats, aligned in time).
+cross-modal evidence (the same beats, aligned in time; the stripe density makes
+it visible in a single frame too, so a few sampled frames suffice).
 
 Private nuisance carries no label: random background grey, pixel noise and a
 randomly moving white dot (video); a steady distractor tone of random pitch
@@ -31,6 +33,7 @@ import numpy as np
 
 COLOURS = {'red': (210, 40, 40), 'blue': (40, 60, 210)}
 RHYTHMS_HZ = {'slow': 1.0, 'fast': 2.0}
+STRIPE_PERIOD = {'slow': 0.2, 'fast': 0.066}  # fraction of the frame size
 SWEEPS = ('up', 'down')
 CLASSES = tuple(f'{c}-{r}-{s}' for c in COLOURS for r in RHYTHMS_HZ for s in SWEEPS)
 SPLIT_OFFSETS = {'train': 0, 'val': 1_000_000, 'test': 2_000_000}
@@ -66,6 +69,8 @@ def render_clip(label: int, rng: np.random.RandomState, cfg: SyntheticAVConfig) 
     patch = max(4, int(0.4 * size))
     top, left = rng.randint(0, size - patch, size=2)
     colour = np.array(list(COLOURS.values())[f['colour']], dtype=np.float32)
+    period = max(2.0, list(STRIPE_PERIOD.values())[f['rhythm']] * size)
+    stripes = 0.6 + 0.4 * ((np.arange(patch) // (period / 2)) % 2)  # (patch,) across columns
     dot = rng.uniform(0, size - 3, size=2)
     velocity = rng.uniform(-size / 4, size / 4, size=2) / cfg.fps
     frames = np.empty((T, size, size, 3), np.uint8)
@@ -73,7 +78,7 @@ def render_clip(label: int, rng: np.random.RandomState, cfg: SyntheticAVConfig) 
         time = t / cfg.fps
         bright = ((time + phase) * rate) % 1.0 < 0.5
         img = np.full((size, size, 3), grey, np.float32) + rng.normal(0, 10, (size, size, 3))
-        img[top:top + patch, left:left + patch] = colour * (1.0 if bright else 0.45)
+        img[top:top + patch, left:left + patch] = colour * stripes[None, :, None] * (1.0 if bright else 0.45)
         y, x = np.clip(dot + velocity * t, 0, size - 3).astype(int)
         img[y:y + 3, x:x + 3] = 255
         frames[t] = np.clip(img, 0, 255).astype(np.uint8)
@@ -127,7 +132,7 @@ def write_mp4(path: str, frames: np.ndarray, wave: np.ndarray, fps: int, sample_
 
 
 def _manifest(cfg: SyntheticAVConfig) -> dict:
-    return dict(generator='clcr_plugin.datasets.synthetic_av', version=1, config=asdict(cfg))
+    return dict(generator='clcr_plugin.datasets.synthetic_av', version=2, config=asdict(cfg))
 
 
 def is_generated(out_dir: str, cfg: SyntheticAVConfig) -> bool:
