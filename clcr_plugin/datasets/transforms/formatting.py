@@ -9,14 +9,24 @@ from mmaction.registry import TRANSFORMS
 class PackMultiModalInputs(PackActionInputs):
     """Pack result keys into ``inputs`` keyed by modality name.
 
-    ``PackMultiModalInputs(modalities=dict(rgb='imgs', audio='audios'))`` gives
-    ``inputs={'rgb': tensor, 'audio': tensor}`` and an ``ActionDataSample``
-    with ``gt_label`` and the meta keys, as mmaction2's ``PackActionInputs``.
+    ``PackMultiModalInputs(modalities=dict(rgb='imgs', audio='audios'))`` turns
+    ``results['imgs']`` (e.g. ``(num_clips * clip_len, C, H, W)`` after
+    ``FormatShape('NCHW')``) and ``results['audios']`` (``(num_clips, 1,
+    n_mels, frames)`` from ``SampleAudioWindows``) into
+    ``inputs={'rgb': tensor, 'audio': tensor}``, with dtypes kept (uint8
+    frames stay uint8), and builds an ``ActionDataSample`` with ``gt_label``
+    and the meta keys, as mmaction2's ``PackActionInputs`` does.
 
     Args:
-        modalities: ``{modality name: results key}``.
-        meta_keys: keys copied into the data sample's metainfo.
-        algorithm_keys: custom keys set as data sample fields.
+        modalities: ``{modality name: results key}``; the names are what the
+            model's backbones and data preprocessors are keyed by.
+        meta_keys: keys copied into the data sample's metainfo when present.
+            Default ``('img_shape', 'img_key', 'video_id', 'timestamp')``.
+        algorithm_keys: keys set as data sample fields when present. Default ``()``.
+
+    Raises:
+        ValueError: ``modalities`` is empty.
+        KeyError: a modality's results key is missing (the message names both).
     """
 
     def __init__(self,
@@ -24,18 +34,19 @@ class PackMultiModalInputs(PackActionInputs):
                  meta_keys: Sequence[str] = ('img_shape', 'img_key', 'video_id', 'timestamp'),
                  algorithm_keys: Sequence[str] = ()) -> None:
         if not modalities:
-            raise ValueError('PackMultiModalInputs needs at least one modality')
+            raise ValueError('PackMultiModalInputs needs at least one modality, e.g. modalities=dict(rgb=\'imgs\')')
         super().__init__(collect_keys=tuple(modalities.values()), meta_keys=meta_keys,
                          algorithm_keys=algorithm_keys)
         self.modalities = dict(modalities)
 
     def transform(self, results: Dict) -> Dict:
+        """Returns ``dict(inputs={modality: tensor}, data_samples=ActionDataSample)``."""
         for modality, key in self.modalities.items():
             if key not in results:
                 raise KeyError(f'PackMultiModalInputs: modality {modality!r} reads results[{key!r}], which the '
                                f'pipeline did not produce; available keys: {sorted(results)}')
         packed = super().transform(results)
-        packed['inputs'] = {m: packed['inputs'][key] for m, key in self.modalities.items()}
+        packed['inputs'] = {modality: packed['inputs'][key] for modality, key in self.modalities.items()}
         return packed
 
     def __repr__(self) -> str:

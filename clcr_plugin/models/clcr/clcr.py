@@ -23,7 +23,8 @@ class CLCROutput:
     diagnostics: detached tensors: ``participation_rate`` (L,) realised mean
         gate sum / valid tokens, ``budget_rate`` (L,) learned ``r_l``,
         ``omega`` (N, L), ``modality_weights`` (N, M), ``eta`` (N, M).
-    modalities: names of the M modalities in the order of the (N, M) tensors.
+    modalities: names of the M configured modalities, the order of the (N, M)
+        tensors (an absent modality has weight 0 and eta 0).
     """
 
     fused: Tensor
@@ -52,6 +53,8 @@ class CLCR(nn.Module):
         budget: :class:`TokenBudget` arguments (``init_rate`` 0.68,
             ``min_rate`` 0.1, ``max_rate`` 1.0, ``score_scale`` 1.0).
         hidden_dim: width of InterCAD's anchor MLP and private gate. Default 128.
+        private_fusion: ``'sum'`` (width ``d_sh + d_pr``) or ``'concat'``
+            (width ``d_sh + M * d_pr``) of the gated private summaries. Default 'sum'.
         dropout: attention dropout of the exchange. Default 0.
         lambda_intra: weight of ``L_intra``. Default 0.1.
         lambda_inter: weight of ``L_pr``, ``L_sp`` and ``L_mix``. Default 0.1.
@@ -65,6 +68,7 @@ class CLCR(nn.Module):
                  num_heads: int = 4,
                  budget: Optional[Mapping] = None,
                  hidden_dim: int = 128,
+                 private_fusion: str = 'sum',
                  dropout: float = 0.0,
                  lambda_intra: float = 0.1,
                  lambda_inter: float = 0.1) -> None:
@@ -75,8 +79,9 @@ class CLCR(nn.Module):
         self.levels = nn.ModuleList(
             IntraCED(self.modality_names, embed_dim, shared_dim, private_dim, num_heads, budget, dropout)
             for _ in range(self.num_levels))
-        self.aggregator = InterCAD(shared_dim, private_dim, self.num_levels, hidden_dim)
-        self.out_dim = shared_dim + private_dim
+        self.aggregator = InterCAD(shared_dim, private_dim, self.num_levels, hidden_dim,
+                                   len(self.modality_names), private_fusion)
+        self.out_dim = self.aggregator.out_dim
         self.loss_weights = {'lambda_intra': float(lambda_intra), 'lambda_inter': float(lambda_inter)}
 
     def weighted_losses(self, losses: Mapping[str, Tensor]) -> Dict[str, Tensor]:
@@ -131,7 +136,17 @@ class CLCR(nn.Module):
         shared_before_t = torch.stack(shared_before, 2)
         private_t = torch.stack(private, 2)  # (N, M, L, d_pr)
 
-        agg = self.aggregator(shared_t, private_t, present)
+        # InterCAD sees every configured modality (absent ones zero and masked),
+        # so its output layout does not depend on which modalities are present.
+        if len(names) == len(self.modality_names):
+            agg = self.aggregator(shared_t, private_t, present)
+        else:
+            slots = torch.tensor([self.modality_names.index(m) for m in names], device=device)
+            M = len(self.modality_names)
+            agg = self.aggregator(
+                shared_t.new_zeros(N, M, *shared_t.shape[2:]).index_copy(1, slots, shared_t),
+                private_t.new_zeros(N, M, *private_t.shape[2:]).index_copy(1, slots, private_t),
+                present.new_zeros(N, M).index_copy(1, slots, present))
         losses = {
             'intra': intra_level_loss(shared_before_t, private_t, present),
             'pr': private_redundancy_loss(private_t, present),
@@ -145,4 +160,4 @@ class CLCR(nn.Module):
             'modality_weights': agg.modality_weights.detach(),
             'eta': agg.eta.detach(),
         }
-        return CLCROutput(agg.fused, losses, diagnostics, tuple(names))
+        return CLCROutput(agg.fused, losses, diagnostics, self.modality_names)

@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 @dataclass
 class InterCADOutput:
-    """fused (N, d_sh + d_pr) = z_sh (+) u_pr; omega (N, L) level weights;
+    """fused (N, out_dim) = z_sh (+) u_pr; omega (N, L) level weights;
     modality_weights (N, M) shared-path attention; eta (N, M) private gates."""
 
     fused: Tensor
@@ -38,17 +38,26 @@ class InterCAD(nn.Module):
       per sample; ``s^m = sum_l omega_l s_l^m``, ``p^m = sum_l omega_l p_l^m``.
     * Shared path: the global context ``g = mean_m s^m`` queries the ``s^m``
       (scaled dot-product attention over modalities) -> ``z_sh``.
-    * Private path: ``eta_m = sigmoid(w^T LN(W p^m))``, ``u_pr = sum_m eta_m p^m``.
+    * Private path: ``eta_m = sigmoid(w^T LN(W p^m))``; ``u_pr = sum_m eta_m p^m``
+      (``private_fusion='sum'``) or ``[eta_1 p^1, ..., eta_M p^M]``
+      (``'concat'``, zeros for an absent modality).
 
     Args:
         shared_dim: ``d_sh``.
         private_dim: ``d_pr``.
         num_levels: ``L``.
         hidden_dim: width of the anchor MLP and the private gate.
+        num_modalities: M, needed for ``private_fusion='concat'``.
+        private_fusion: ``'sum'`` or ``'concat'``.
     """
 
-    def __init__(self, shared_dim: int, private_dim: int, num_levels: int, hidden_dim: int = 128) -> None:
+    def __init__(self, shared_dim: int, private_dim: int, num_levels: int, hidden_dim: int = 128,
+                 num_modalities: int = 2, private_fusion: str = 'sum') -> None:
         super().__init__()
+        if private_fusion not in ('sum', 'concat'):
+            raise ValueError(f"private_fusion must be 'sum' or 'concat', got {private_fusion!r}")
+        self.private_fusion = private_fusion
+        self.out_dim = shared_dim + private_dim * (num_modalities if private_fusion == 'concat' else 1)
         self.shared_norm = nn.LayerNorm(shared_dim)
         self.private_norm = nn.LayerNorm(private_dim)
         self.anchors = nn.Parameter(torch.zeros(num_levels, shared_dim))
@@ -90,5 +99,6 @@ class InterCAD(nn.Module):
 
         eta = torch.sigmoid(self.gate_score(self.gate_norm(self.gate_proj(p_m)))).squeeze(-1)  # (N, M)
         eta = eta * present.to(eta.dtype)
-        u_pr = torch.einsum('nm,nmd->nd', eta, p_m)
+        gated = eta.unsqueeze(-1) * p_m  # (N, M, d_pr)
+        u_pr = gated.sum(1) if self.private_fusion == 'sum' else gated.flatten(1)
         return InterCADOutput(torch.cat([z_sh, u_pr], dim=-1), omega, modality_weights, eta)

@@ -36,7 +36,7 @@ class CLCRFusion(BaseModule):
         modalities: ``{name: dict(in_channels=[...], grids=[...])}``, one entry
             per level; see :class:`CLCR`.
         embed_dim, shared_dim, private_dim, num_heads, budget, hidden_dim,
-        dropout, lambda_intra, lambda_inter: see :class:`CLCR`.
+        private_fusion, dropout, lambda_intra, lambda_inter: see :class:`CLCR`.
         log_diagnostics: write diagnostics to the MessageHub. Default True.
         init_cfg: mmengine init config. Default None.
     """
@@ -49,14 +49,16 @@ class CLCRFusion(BaseModule):
                  num_heads: int = 4,
                  budget: Optional[Mapping] = None,
                  hidden_dim: int = 128,
+                 private_fusion: str = 'sum',
                  dropout: float = 0.0,
                  lambda_intra: float = 0.1,
                  lambda_inter: float = 0.1,
                  log_diagnostics: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.clcr = CLCR(modalities, embed_dim, shared_dim, private_dim, num_heads, budget, hidden_dim, dropout,
-                         lambda_intra, lambda_inter)
+        self.clcr = CLCR(modalities, embed_dim=embed_dim, shared_dim=shared_dim, private_dim=private_dim,
+                         num_heads=num_heads, budget=budget, hidden_dim=hidden_dim, private_fusion=private_fusion,
+                         dropout=dropout, lambda_intra=lambda_intra, lambda_inter=lambda_inter)
         self.out_channels = self.clcr.out_dim
         self.log_diagnostics = log_diagnostics
         self.last_output: Optional[CLCROutput] = None

@@ -7,7 +7,7 @@ model = dict(
         rgb=dict(type='ResNet', depth=18, pretrained=None, out_indices=(1, 2, 3), norm_eval=False),
         audio=dict(type='ResNet', depth=18, pretrained=None, in_channels=1, out_indices=(1, 2, 3), norm_eval=False)),
     frames_per_view=dict(rgb=3),
-    cls_head=dict(type='TSNHead', num_classes=8, in_channels=None, spatial_type='avg',
+    cls_head=dict(type='TSNHead', num_classes=16, in_channels=None, spatial_type='avg',
                   consensus=dict(type='AvgConsensus', dim=1), dropout_ratio=0.0, average_clips='prob'),
     data_preprocessor=dict(
         type='MultiModalDataPreprocessor',

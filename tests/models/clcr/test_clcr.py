@@ -84,7 +84,19 @@ def test_missing_modality_equals_model_configured_without_it():
     got = full(subset)
     want = small(subset)
     torch.testing.assert_close(got.fused, want.fused)
-    assert got.modalities == ('rgb', 'text')
+    assert got.modalities == ('rgb', 'audio', 'text')
+    assert (got.diagnostics['modality_weights'][:, 1] == 0).all() and (got.diagnostics['eta'][:, 1] == 0).all()
+
+
+def test_concat_private_fusion_keeps_a_zero_slot_for_a_missing_modality():
+    full = build(('rgb', 'audio', 'text'), private_fusion='concat').eval()
+    assert full.out_dim == 8 + 3 * 6
+    feats = inputs(('rgb', 'audio', 'text'), 4)
+    out = full({m: feats[m] for m in ('rgb', 'text')}).fused
+    assert out.shape == (4, 26)
+    assert (out[:, 8 + 6:8 + 12] == 0).all()  # audio's private slot
+    masked = full(feats, available={'audio': torch.zeros(4, dtype=torch.bool)}).fused
+    torch.testing.assert_close(masked, out, atol=1e-5, rtol=1e-4)
 
 
 def test_per_sample_availability_mask_matches_model_without_that_modality():
