@@ -2,38 +2,63 @@
 
 Applied by :func:`apply_all` when ``clcr_plugin`` is imported (so an mmaction2
 config's ``custom_imports=dict(imports=['clcr_plugin'])`` is enough). Each
-patch is idempotent, checks that the problem is present before acting, and
-records in :data:`APPLIED` whether it changed anything. Pins that need no
-code (setuptools < 81 for ``pkg_resources``, ``importlib-metadata`` for
-mmaction2, numpy < 2 for ``np.Inf``/``np.trapz``/``np.in1d``) are explained in
-``requirements/runtime.txt`` and pinned by tests in ``tests/test_compat.py``.
+patch checks that its problem is present before acting, is idempotent, and
+returns whether it is in effect; :data:`APPLIED` records that per patch. Pins
+that need no code (setuptools < 81 for ``pkg_resources``, ``importlib-metadata``
+for mmaction2, numpy < 2 for ``np.Inf``/``np.trapz``/``np.in1d``) are explained
+in ``requirements/runtime.txt`` and pinned by tests in ``tests/test_compat.py``.
 """
+import functools
 import importlib.metadata
 import importlib.util
 import os
+import pickle
 import sys
 import types
-from typing import Dict, Optional
+from typing import Any, Callable, Optional
 
-APPLIED: Dict[str, bool] = {}
+APPLIED: dict[str, bool] = {}
+
+_DRN_PACKAGE = 'mmaction.models.localizers.drn'
 
 
-def _version_tuple(version: str) -> tuple:
+def _version_tuple(version: str) -> tuple[int, ...]:
     """``'2.13.0+cpu'`` -> ``(2, 13, 0)`` (numeric leading parts only)."""
     parts = []
     for piece in version.split('+')[0].split('.'):
-        digits = ''.join(ch for ch in piece if ch.isdigit())
+        digits = ''
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
         if not digits:
             break
         parts.append(int(digits))
     return tuple(parts)
 
 
-def _installed_version(dist: str) -> Optional[str]:
+def _installed_version(dist: str) -> Optional[tuple[int, ...]]:
+    """The installed version of distribution ``dist``, read without importing it."""
     try:
-        return importlib.metadata.version(dist)
+        return _version_tuple(importlib.metadata.version(dist))
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def _no_accelerator() -> bool:
+    """True when neither CUDA nor mmengine's other device backends (MLU, NPU, MUSA) are usable."""
+    import torch
+    from mmengine.device import is_mlu_available, is_musa_available, is_npu_available
+
+    return not (torch.cuda.is_available() or is_mlu_available() or is_npu_available() or is_musa_available())
+
+
+class _MissingDRN:
+    """Stands in for mmaction2's DRN localizer, which the 1.2.0 wheel lacks."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise ImportError('DRN is missing from the mmaction2 1.2.0 wheel on PyPI (mmaction/models/localizers/drn/ '
+                          'was not packaged); install mmaction2 from source to use it')
 
 
 def patch_missing_drn() -> bool:
@@ -41,28 +66,26 @@ def patch_missing_drn() -> bool:
 
     ``mmaction/models/localizers/__init__.py`` still runs
     ``from .drn.drn import DRN``, so ``import mmaction.models`` raises
-    ModuleNotFoundError. Where the folder is absent we insert stub modules
-    whose ``DRN`` raises a clear error when built. Must run before anything
-    imports ``mmaction.models``.
+    ModuleNotFoundError. Where the folder is absent (checked on disk, without
+    importing ``mmaction.models``) we insert stub modules whose ``DRN`` raises
+    a clear error when built; the stub is registered in no registry. Must run
+    before anything imports ``mmaction.models``.
     """
+    stub = sys.modules.get(_DRN_PACKAGE)
+    if stub is not None:
+        return getattr(stub, '__clcr_stub__', False)
     spec = importlib.util.find_spec('mmaction')
-    if spec is None or 'mmaction.models.localizers.drn' in sys.modules:
+    if spec is None or not spec.submodule_search_locations:
         return False
-    root = list(spec.submodule_search_locations)[0]
-    if os.path.isdir(os.path.join(root, 'models', 'localizers', 'drn')):
+    roots = list(spec.submodule_search_locations)
+    if any(os.path.isdir(os.path.join(root, 'models', 'localizers', 'drn')) for root in roots):
         return False
 
-    class DRN:
-        """Placeholder for the DRN localizer missing from the mmaction2 1.2.0 wheel."""
-
-        def __init__(self, *args, **kwargs) -> None:
-            raise ImportError('DRN is missing from the mmaction2 1.2.0 wheel on PyPI (mmaction/models/localizers/'
-                              'drn/ was not packaged); install mmaction2 from source to use it')
-
-    package = types.ModuleType('mmaction.models.localizers.drn')
+    package = types.ModuleType(_DRN_PACKAGE, 'Stub for the DRN localizer missing from the mmaction2 1.2.0 wheel.')
     package.__path__ = []  # a package, so `.drn.drn` resolves
-    module = types.ModuleType('mmaction.models.localizers.drn.drn')
-    module.DRN = DRN
+    package.__clcr_stub__ = True
+    module = types.ModuleType(f'{_DRN_PACKAGE}.drn', package.__doc__)
+    module.DRN = _MissingDRN
     package.drn = module
     sys.modules[package.__name__] = package
     sys.modules[module.__name__] = module
@@ -75,56 +98,60 @@ def patch_multimodal_with_new_transformers() -> bool:
     ``mmaction/models/multimodal/__init__.py`` imports VindLU when
     ``WITH_MULTIMODAL`` (transformers >= 4.28 installed), and VindLU imports
     helpers (``apply_chunking_to_forward`` ...) that transformers 5 removed, so
-    ``import mmaction.models`` fails. With transformers >= 5 we set
-    ``WITH_MULTIMODAL = False`` first: VindLU models become mmaction2's own
-    'install the extras' placeholders; nothing else changes.
+    ``import mmaction.models`` fails. With transformers >= 5 (version read from
+    its metadata, not by importing it) we set ``WITH_MULTIMODAL = False`` before
+    ``mmaction.models`` is imported: the VindLU models become mmaction2's own
+    'install the extras' placeholders and nothing else changes.
     """
     version = _installed_version('transformers')
-    if version is None or _version_tuple(version) < (5, ):
+    if version is None or version < (5, ):
         return False
-    if 'mmaction.models' in sys.modules:
-        return False  # too late to matter; it imported already
     from mmaction.utils import dependency
 
-    if not dependency.WITH_MULTIMODAL:
-        return False
-    dependency.WITH_MULTIMODAL = False
-    return True
+    if 'mmaction.models' not in sys.modules:  # once imported, the flag no longer matters
+        dependency.WITH_MULTIMODAL = False
+    return not dependency.WITH_MULTIMODAL
 
 
-def history_buffer_method(owner: type, name: str):
+def _history_buffer_getattr(owner: type, name: str) -> Callable:
     """A ``getattr`` that only resolves HistoryBuffer's statistics methods.
 
-    mmengine pickles ``HistoryBuffer._statistics_methods`` (e.g. ``min``) as
-    ``getattr(HistoryBuffer, 'min')``. Allow-listing the real ``getattr``
-    would let a checkpoint reach any attribute of any allowed object (and from
-    there arbitrary code), so the safe loader gets this narrow stand-in.
+    ``HistoryBuffer.__getstate__`` pickles ``_statistics_methods``, and pickle
+    protocol 2 writes each method as ``getattr(HistoryBuffer, 'min')``.
+    Allow-listing the real ``getattr`` would let a checkpoint reach any
+    attribute of any allowed object (and from there run code), so the safe
+    loader gets this narrow stand-in under the name ``builtins.getattr``.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
 
     if owner is not HistoryBuffer or name not in ('min', 'max', 'mean', 'current'):
-        raise pickle_error(f'checkpoint asks for getattr({owner!r}, {name!r}); only HistoryBuffer statistics '
-                           'methods are allowed')
+        raise pickle.UnpicklingError(f'checkpoint asks for getattr({owner!r}, {name!r}); only HistoryBuffer '
+                                     'statistics methods are allowed')
     return getattr(HistoryBuffer, name)
 
 
-def pickle_error(message: str) -> Exception:
-    import pickle
-
-    return pickle.UnpicklingError(message)
-
-
 def checkpoint_safe_globals() -> list:
-    """The objects mmengine 0.10.7 pickles into checkpoints (message hub, numpy state)."""
-    import codecs
+    """The globals an mmengine 0.10.7 checkpoint holds beyond what torch allows by default.
 
+    Found by saving checkpoints from a Runner (train, val with numpy-valued
+    metrics, ``save_best``, a param scheduler) and dropping each entry in turn:
+    every one is needed. The message hub keeps ``HistoryBuffer`` objects whose
+    logs are float64/int64 arrays, and numpy float64 scalars (e.g. the best
+    score); bytes use ``_codecs.encode``, which torch already allows.
+    """
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
 
-    dtype_classes = [type(np.dtype(name)) for name in
-                     ('float64', 'float32', 'float16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool')]
-    return [HistoryBuffer, np.core.multiarray._reconstruct, np.core.multiarray.scalar, np.ndarray, np.dtype,
-            *dtype_classes, (codecs.encode, '_codecs.encode'), (history_buffer_method, 'builtins.getattr')]
+    return [
+        HistoryBuffer,
+        np.core.multiarray._reconstruct,  # ndarray
+        np.ndarray,
+        np.core.multiarray.scalar,  # numpy scalars
+        np.dtype,
+        type(np.dtype('float64')),  # dtype instances are rebuilt via their class (BUILD)
+        type(np.dtype('int64')),
+        (_history_buffer_getattr, 'builtins.getattr'),
+    ]
 
 
 def patch_checkpoint_safe_globals() -> bool:
@@ -133,73 +160,89 @@ def patch_checkpoint_safe_globals() -> bool:
     mmengine 0.10.7 calls ``torch.load(filename, map_location=...)`` and its
     checkpoints hold the message hub (``HistoryBuffer`` objects with numpy
     arrays) and numpy scalars, so ``load_checkpoint`` / ``--resume`` fail with
-    'Weights only load failed'. We allow-list exactly those globals (and a
-    getattr restricted to HistoryBuffer's statistics methods) instead of
-    turning the safe loader off.
+    'Weights only load failed'. We allow-list exactly those globals (see
+    :func:`checkpoint_safe_globals`) instead of turning the safe loader off.
     """
+    version = _installed_version('torch')
+    if version is None or version < (2, 6):
+        return False
     import torch
 
-    if _version_tuple(torch.__version__) < (2, 6) or not hasattr(torch.serialization, 'add_safe_globals'):
-        return False
-    present = {repr(g) for g in torch.serialization.get_safe_globals()}
-    missing = [g for g in checkpoint_safe_globals() if repr(g) not in present]
+    present = torch.serialization.get_safe_globals()
+    missing = [g for g in checkpoint_safe_globals() if g not in present]
     if missing:
         torch.serialization.add_safe_globals(missing)
-    return bool(missing)
+    return True
 
 
-def patch_cpu_distributed() -> bool:
-    """mmengine 0.10.7's distributed set-up assumes CUDA.
+def patch_cpu_init_dist() -> bool:
+    """mmengine 0.10.7's ``init_dist('pytorch')`` assumes CUDA.
 
-    ``mmengine.dist.utils._init_dist_pytorch`` calls ``torch.cuda.set_device``
-    unconditionally, which fails on CPU-only machines (gloo), and the Runner
-    builds ``MMDistributedDataParallel(..., device_ids=[LOCAL_RANK])``, which
-    torch's DDP rejects for modules on the CPU. Without CUDA we initialise the
-    process group without ``set_device``, and DDP drops ``device_ids`` when the
-    module's parameters are on the CPU.
+    ``mmengine.dist.utils._init_dist_pytorch`` calls
+    ``torch.cuda.set_device(LOCAL_RANK)`` unconditionally, which fails on
+    machines without an accelerator (gloo on the CPU). There we replace it with
+    one that only calls ``init_process_group(backend, rank, world_size)``;
+    ``init_dist`` looks ``_init_dist_pytorch`` up in its module's globals, so
+    replacing the module attribute is what it uses. The backend is passed
+    through unchanged (``tools/train.py`` picks gloo on such machines).
     """
-    import torch
+    if not _no_accelerator():
+        return False
+    import torch.distributed as dist
     from mmengine.dist import utils as dist_utils
-    from mmengine.model.wrappers import distributed as ddp_module
 
-    changed = False
-    if not getattr(dist_utils._init_dist_pytorch, '_clcr_patched', False):
-        original_init = dist_utils._init_dist_pytorch
+    original = dist_utils._init_dist_pytorch
+    if getattr(original, '__clcr_patch__', False):
+        return True
 
-        def _init_dist_pytorch(backend, init_backend='torch', **kwargs) -> None:
-            if torch.cuda.is_available() or init_backend != 'torch':
-                return original_init(backend, init_backend=init_backend, **kwargs)
-            torch.distributed.init_process_group(backend='gloo' if backend == 'nccl' else backend,
-                                                 rank=int(os.environ['RANK']),
-                                                 world_size=int(os.environ['WORLD_SIZE']), **kwargs)
+    @functools.wraps(original)
+    def _init_dist_pytorch(backend: str, init_backend: str = 'torch', **kwargs: Any) -> None:
+        if init_backend != 'torch':  # deepspeed / colossalai need a GPU anyway
+            return original(backend, init_backend=init_backend, **kwargs)
+        dist.init_process_group(backend=backend, rank=int(os.environ['RANK']),
+                                world_size=int(os.environ['WORLD_SIZE']), **kwargs)
 
-        _init_dist_pytorch._clcr_patched = True
-        dist_utils._init_dist_pytorch = _init_dist_pytorch
-        changed = True
+    _init_dist_pytorch.__clcr_patch__ = True
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+    return True
 
-    wrapper = ddp_module.MMDistributedDataParallel
-    if not getattr(wrapper.__init__, '_clcr_patched', False):
-        original_ddp_init = wrapper.__init__
 
-        def __init__(self, module, detect_anomalous_params: bool = False, **kwargs) -> None:
-            params = list(module.parameters())
-            if params and params[0].device.type == 'cpu':
-                kwargs.pop('device_ids', None)
-                kwargs.pop('output_device', None)
-            original_ddp_init(self, module, detect_anomalous_params=detect_anomalous_params, **kwargs)
+def patch_cpu_ddp() -> bool:
+    """mmengine 0.10.7's Runner passes ``device_ids`` to DDP even for CPU models.
 
-        __init__._clcr_patched = True
-        wrapper.__init__ = __init__
-        changed = True
-    return changed
+    The Runner builds ``MMDistributedDataParallel(module,
+    device_ids=[LOCAL_RANK])``, which torch's DDP rejects when the module's
+    parameters are on the CPU (``device_ids`` is for single-GPU modules only).
+    On machines without an accelerator the wrapper drops ``device_ids`` and
+    ``output_device`` for CPU modules, which is what DDP expects there.
+    """
+    if not _no_accelerator():
+        return False
+    from mmengine.model.wrappers.distributed import MMDistributedDataParallel
+
+    original = MMDistributedDataParallel.__init__
+    if getattr(original, '__clcr_patch__', False):
+        return True
+
+    @functools.wraps(original)
+    def __init__(self, module, detect_anomalous_params: bool = False, **kwargs: Any) -> None:
+        first = next(module.parameters(), None)
+        if first is not None and first.device.type == 'cpu':
+            kwargs.pop('device_ids', None)
+            kwargs.pop('output_device', None)
+        original(self, module, detect_anomalous_params=detect_anomalous_params, **kwargs)
+
+    __init__.__clcr_patch__ = True
+    MMDistributedDataParallel.__init__ = __init__
+    return True
 
 
 def shutdown_distributed() -> None:
-    """Final barrier and ``destroy_process_group`` (no-op without a process group).
+    """Final barrier and ``destroy_process_group`` (a no-op without a process group).
 
-    2-process gloo runs were seen to die at exit (SIGABRT on rank 1, about one
-    run in 12) while the other rank was still tearing the group down; ending
-    every rank at a barrier and destroying the group cleanly removes that race.
+    2-process gloo runs were seen to die at exit (SIGABRT on one rank) while
+    the other rank was still tearing the group down; ending every rank at a
+    barrier and destroying the group cleanly removes that race.
     ``tools/train.py`` and ``tools/test.py`` call it last.
     """
     import torch.distributed as dist
@@ -209,16 +252,16 @@ def shutdown_distributed() -> None:
         dist.destroy_process_group()
 
 
-PATCHES = {
+PATCHES: dict[str, Callable[[], bool]] = {
     'missing_drn': patch_missing_drn,
     'multimodal_with_new_transformers': patch_multimodal_with_new_transformers,
     'checkpoint_safe_globals': patch_checkpoint_safe_globals,
-    'cpu_distributed': patch_cpu_distributed,
+    'cpu_init_dist': patch_cpu_init_dist,
+    'cpu_ddp': patch_cpu_ddp,
 }
 
 
-def apply_all() -> Dict[str, bool]:
-    """Apply every patch once; returns (and records in APPLIED) which ones changed something."""
+def apply_all() -> None:
+    """Apply every patch (idempotent); :data:`APPLIED` then says which are in effect."""
     for name, patch in PATCHES.items():
-        APPLIED[name] = patch() or APPLIED.get(name, False)
-    return dict(APPLIED)
+        APPLIED[name] = patch()
