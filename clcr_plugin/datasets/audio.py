@@ -1,33 +1,76 @@
-"""Audio decoding and log-mel features (numpy + PyAV, no OpenMMLab imports)."""
+"""Audio decoding and log-mel features (numpy + PyAV, no OpenMMLab imports).
+
+mmaction2 1.x only loads precomputed audio features, so the plug-in decodes
+audio itself: :func:`decode_audio` reads the first audio stream of any
+container PyAV opens (wav, mp4, flv, avi, mkv ...), downmixes to mono and
+resamples with PyAV's ``AudioResampler``; :func:`log_mel_spectrogram` turns
+the waveform into a natural-log mel power spectrogram with an HTK-scale,
+unit-peak triangular filter bank (:func:`mel_filterbank`). The offline
+extractor (``tools/data/extract_audio_features.py``) and the
+``LoadAudioLogMel`` transform share these functions through
+:class:`AudioFeatureConfig`, so a ``.npy`` feature equals the on-the-fly one.
+"""
+import warnings
 from dataclasses import asdict, dataclass
-from typing import Optional
+from pathlib import Path
+from typing import Optional, Union
 
 import numpy as np
+
+HOP_SECONDS = 0.010  # default hop: 10 ms
+WIN_SECONDS = 0.025  # default window: 25 ms
 
 
 @dataclass(frozen=True)
 class AudioFeatureConfig:
     """Log-mel parameters shared by the offline extractor and the transforms.
 
+    Lengths left as None are derived from ``sample_rate`` when the config is
+    built, so ``AudioFeatureConfig(sample_rate=22050)`` keeps 10 ms hops.
+
     Args:
         sample_rate: decode/resample rate in Hz. Default 16000.
-        n_fft: FFT size. Default 512.
-        hop_length: samples between frames. Default 160 (10 ms at 16 kHz).
-        win_length: Hann window length. Default 400 (25 ms at 16 kHz).
+        n_fft: FFT size (the window is zero-padded to it). Default None:
+            twice the smallest power of two >= ``win_length`` (1024 at
+            16 kHz), fine enough that 128 mel bands all get FFT bins.
+        hop_length: samples between frames. Default None: 10 ms
+            (160 at 16 kHz).
+        win_length: Hann window length in samples. Default None: 25 ms
+            (400 at 16 kHz).
         n_mels: mel bands. Default 128.
         fmin: lowest band edge in Hz. Default 0.
-        fmax: highest band edge in Hz; None means sample_rate / 2.
-        log_offset: added before the log. Default 1e-6.
+        fmax: highest band edge in Hz. Default None: ``sample_rate / 2``.
+        log_offset: added to the mel power before the natural log (the
+            value of silence is ``log(log_offset)``). Default 1e-6.
     """
 
     sample_rate: int = 16000
-    n_fft: int = 512
-    hop_length: int = 160
-    win_length: int = 400
+    n_fft: Optional[int] = None
+    hop_length: Optional[int] = None
+    win_length: Optional[int] = None
     n_mels: int = 128
     fmin: float = 0.0
     fmax: Optional[float] = None
     log_offset: float = 1e-6
+
+    def __post_init__(self) -> None:
+        if self.sample_rate <= 0:
+            raise ValueError(f'sample_rate must be positive, got {self.sample_rate}')
+        win = self.win_length or int(round(WIN_SECONDS * self.sample_rate))
+        hop = self.hop_length or int(round(HOP_SECONDS * self.sample_rate))
+        n_fft = self.n_fft or 2 * (1 << (win - 1).bit_length())
+        fmax = self.sample_rate / 2 if self.fmax is None else float(self.fmax)
+        if hop <= 0 or win <= 0 or self.n_mels <= 0:
+            raise ValueError(f'hop_length, win_length and n_mels must be positive, got {hop}, {win}, {self.n_mels}')
+        if win > n_fft:
+            raise ValueError(f'win_length ({win}) must not exceed n_fft ({n_fft})')
+        if not 0 <= self.fmin < fmax <= self.sample_rate / 2:
+            raise ValueError(f'need 0 <= fmin < fmax <= sample_rate / 2, got fmin={self.fmin}, fmax={fmax}, '
+                             f'sample_rate={self.sample_rate}')
+        if self.log_offset <= 0:
+            raise ValueError(f'log_offset must be positive, got {self.log_offset}')
+        for name, value in (('win_length', win), ('hop_length', hop), ('n_fft', n_fft), ('fmax', fmax)):
+            object.__setattr__(self, name, value)  # frozen: resolve the derived defaults once
 
     @property
     def frame_rate(self) -> float:
@@ -35,23 +78,34 @@ class AudioFeatureConfig:
         return self.sample_rate / self.hop_length
 
     def to_dict(self) -> dict:
+        """The resolved parameters, as keyword arguments of :func:`log_mel_spectrogram`."""
         return asdict(self)
 
 
-def decode_audio(path: str, sample_rate: int) -> np.ndarray:
+def decode_audio(path: Union[str, Path], sample_rate: int) -> np.ndarray:
     """Decode the first audio stream of any container to mono float32 at ``sample_rate``.
 
+    Channels are averaged (PyAV's mono downmix) and resampled with
+    ``av.AudioResampler``; encoder priming is dropped by FFmpeg, so sample 0
+    is the stream's first presented sample.
+
+    Args:
+        path: audio or video file (wav, mp4, flv, avi, mkv ...).
+        sample_rate: output rate in Hz.
+
     Returns:
-        (num_samples,) float32 waveform in [-1, 1].
+        (num_samples,) float32 waveform, nominally in [-1, 1].
+
     Raises:
-        RuntimeError naming ``path`` when it cannot be opened or decoded,
-        ValueError when it has no audio stream.
+        RuntimeError naming ``path`` when it cannot be opened or decoded.
+        ValueError naming ``path`` when it has no audio stream or its audio
+        stream holds no samples.
     """
     import av  # imported here: only decoding needs PyAV
 
     try:
         container = av.open(str(path))
-    except Exception as exc:  # PyAV raises several error types
+    except Exception as exc:  # PyAV raises several error types (FileNotFoundError, InvalidDataError ...)
         raise RuntimeError(f'cannot open {path}: {exc}') from exc
     with container:
         if not container.streams.audio:
@@ -61,27 +115,40 @@ def decode_audio(path: str, sample_rate: int) -> np.ndarray:
         try:
             for frame in container.decode(audio=0):
                 chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(frame))
-            chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))
+            chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))  # flush
         except Exception as exc:
             raise RuntimeError(f'cannot decode the audio of {path}: {exc}') from exc
-    if not chunks:
-        return np.zeros(0, np.float32)
+    if not chunks or not sum(len(c) for c in chunks):
+        raise ValueError(f'the audio stream of {path} holds no samples')
     return np.concatenate(chunks).astype(np.float32, copy=False)
 
 
 def hz_to_mel(hz: np.ndarray) -> np.ndarray:
-    """HTK mel scale."""
+    """HTK mel scale: ``2595 * log10(1 + hz / 700)``."""
     return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=np.float64) / 700.0)
 
 
 def mel_to_hz(mel: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`hz_to_mel`."""
+    """Inverse of :func:`hz_to_mel`: ``700 * (10 ** (mel / 2595) - 1)``."""
     return 700.0 * (10.0 ** (np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
 
 
 def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
                    fmax: Optional[float] = None) -> np.ndarray:
-    """Triangular HTK-mel filters, unit peak.
+    """Triangular filters equally spaced on the HTK mel scale, each peaking at 1.
+
+    Band ``m`` rises from edge ``m`` to its centre (edge ``m + 1``) and falls
+    to edge ``m + 2``, where the ``n_mels + 2`` edges are equally spaced in mel
+    between ``fmin`` and ``fmax`` (torchaudio's ``melscale_fbanks`` with
+    ``mel_scale='htk', norm=None``). Warns when a band falls between FFT bins
+    and so has no weight (raise ``n_fft`` or lower ``n_mels``).
+
+    Args:
+        sample_rate: audio rate in Hz.
+        n_fft: FFT size; the bins are ``k * sample_rate / n_fft``.
+        n_mels: number of bands.
+        fmin: lowest edge in Hz. Default 0.
+        fmax: highest edge in Hz. Default None: ``sample_rate / 2``.
 
     Returns:
         (n_mels, n_fft // 2 + 1) float32 weights over the FFT bins.
@@ -90,37 +157,52 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
     if not 0 <= fmin < fmax <= sample_rate / 2:
         raise ValueError(f'need 0 <= fmin < fmax <= sample_rate / 2, got fmin={fmin}, fmax={fmax}, '
                          f'sample_rate={sample_rate}')
-    bins = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
-    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    bins = np.arange(n_fft // 2 + 1) * sample_rate / n_fft  # (n_bins,) Hz
+    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))  # (n_mels + 2,) Hz
     lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (bins - lower) / (centre - lower)
     falling = (upper - bins) / (upper - centre)
-    return np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)
+    fb = np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)  # (n_mels, n_bins)
+    empty = np.flatnonzero(fb.max(1) == 0)
+    if empty.size:
+        warnings.warn(f'mel bands {empty.tolist()} of {n_mels} cover no FFT bin at sample_rate={sample_rate}, '
+                      f'n_fft={n_fft}; raise n_fft or lower n_mels')
+    return fb
 
 
-def log_mel_spectrogram(wave: np.ndarray, cfg: AudioFeatureConfig = AudioFeatureConfig()) -> np.ndarray:
-    """Log-mel spectrogram of a mono waveform.
+def log_mel_spectrogram(wave: np.ndarray,
+                        sample_rate: int = 16000,
+                        n_fft: Optional[int] = None,
+                        hop_length: Optional[int] = None,
+                        win_length: Optional[int] = None,
+                        n_mels: int = 128,
+                        fmin: float = 0.0,
+                        fmax: Optional[float] = None,
+                        log_offset: float = 1e-6) -> np.ndarray:
+    """Natural-log mel power spectrogram of a mono waveform.
+
+    Frames are centred: frame ``t`` is the Hann-windowed ``win_length``
+    samples around sample ``t * hop_length`` (zeros beyond the ends),
+    zero-padded to ``n_fft``; its power spectrum goes through
+    :func:`mel_filterbank`, then ``log(power + log_offset)``. The arguments
+    (and their None defaults) are those of :class:`AudioFeatureConfig`; pass
+    ``**cfg.to_dict()``.
 
     Args:
-        wave: (num_samples,) float waveform at ``cfg.sample_rate``.
-        cfg: feature parameters.
+        wave: (num_samples,) float waveform at ``sample_rate``.
 
     Returns:
-        (n_mels, n_frames) float32, ``n_frames = 1 + num_samples // hop_length``
-        (centred frames, reflect-free zero padding).
+        (n_mels, n_frames) float32, ``n_frames = 1 + num_samples // hop_length``.
     """
+    cfg = AudioFeatureConfig(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                             n_mels=n_mels, fmin=fmin, fmax=fmax, log_offset=log_offset)
     wave = np.asarray(wave, dtype=np.float32).reshape(-1)
-    pad = cfg.n_fft // 2
-    padded = np.pad(wave, (pad, pad))
+    half = cfg.win_length // 2
     n_frames = 1 + len(wave) // cfg.hop_length
-    starts = np.arange(n_frames) * cfg.hop_length
-    window = np.zeros(cfg.n_fft, np.float32)
-    offset = (cfg.n_fft - cfg.win_length) // 2
-    window[offset:offset + cfg.win_length] = np.hanning(cfg.win_length + 1)[:-1]
-    needed = starts[-1] + cfg.n_fft
-    if needed > len(padded):
-        padded = np.pad(padded, (0, needed - len(padded)))
-    frames = padded[starts[:, None] + np.arange(cfg.n_fft)] * window  # (n_frames, n_fft)
-    power = np.abs(np.fft.rfft(frames, axis=-1)) ** 2  # (n_frames, n_fft // 2 + 1)
+    starts = np.arange(n_frames) * cfg.hop_length  # (n_frames,) window starts in the padded wave
+    padded = np.pad(wave, (half, max(half, starts[-1] + cfg.win_length - half - len(wave))))
+    window = np.hanning(cfg.win_length + 1)[:-1].astype(np.float32)  # periodic Hann
+    frames = padded[starts[:, None] + np.arange(cfg.win_length)] * window  # (n_frames, win_length)
+    power = np.abs(np.fft.rfft(frames, n=cfg.n_fft, axis=-1)) ** 2  # (n_frames, n_fft // 2 + 1)
     fb = mel_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)
-    return np.log(power @ fb.T + cfg.log_offset).T.astype(np.float32)
+    return np.log(power @ fb.T + cfg.log_offset).T.astype(np.float32)  # (n_mels, n_frames)

@@ -1,36 +1,89 @@
+import importlib.util
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from clcr_plugin.datasets.audio import AudioFeatureConfig, decode_audio, log_mel_spectrogram
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / 'tools' / 'data' / 'extract_audio_features.py'
+ARGS = ['--n-mels', '40', '--n-fft', '512']
 
 
-def run(src, dst, *extra):
-    return subprocess.run([sys.executable, str(TOOL), '--src', str(src), '--dst', str(dst), '--n-mels', '40', *extra],
-                          capture_output=True, text=True, timeout=120)
+@pytest.fixture(scope='module')
+def tool():
+    """The extractor as a module, so most runs stay in this process (its package import takes seconds)."""
+    spec = importlib.util.spec_from_file_location('extract_audio_features', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # so --workers can pickle its functions
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
 
 
-def test_extractor_mirrors_tree_resumes_and_reports_failures(media_files, tmp_path):
-    src = tmp_path / 'src'
-    (src / 'a' / 'b').mkdir(parents=True)
-    shutil.copy(media_files['wav'], src / 'a' / 'tone.wav')
-    shutil.copy(media_files['mp4'], src / 'a' / 'b' / 'clip.mp4')
-    (src / 'a' / 'broken.mp4').write_bytes(b'garbage')
+@pytest.fixture
+def src(media_files, tmp_path):
+    """``a/tone.wav``, ``a/b/clip.mp4``, a corrupt ``a/broken.mp4`` and an ignored ``a/notes.txt``."""
+    root = tmp_path / 'src'
+    (root / 'a' / 'b').mkdir(parents=True)
+    shutil.copy(media_files['wav'], root / 'a' / 'tone.wav')
+    shutil.copy(media_files['mp4'], root / 'a' / 'b' / 'clip.mp4')
+    (root / 'a' / 'broken.mp4').write_bytes(b'garbage')
+    (root / 'a' / 'notes.txt').write_text('not media')
+    return root
+
+
+def test_extractor_mirrors_the_tree_and_reports_failures_after_the_rest(src, tmp_path, media_files):
     dst = tmp_path / 'dst'
-    first = run(src, dst)
-    assert first.returncode == 1
-    assert 'broken.mp4' in (dst / 'failed.txt').read_text()
-    feature = np.load(dst / 'a' / 'tone.wav.npy')
-    assert feature.shape == (40, 201) and feature.dtype == np.float32
-    assert (dst / 'a' / 'b' / 'clip.mp4.npy').is_file()
-    assert not list(dst.rglob('*.tmp.npy'))
-    stamp = (dst / 'a' / 'tone.wav.npy').stat().st_mtime_ns
+    run = subprocess.run([sys.executable, str(TOOL), '--src', str(src), '--dst', str(dst), *ARGS],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert 'FAILED' in run.stderr and 'broken.mp4' in run.stderr
+    failed = (dst / 'failed.txt').read_text().splitlines()
+    assert len(failed) == 1 and failed[0].startswith(str(src / 'a' / 'broken.mp4') + '\t')
+    assert sorted(p.relative_to(dst).as_posix() for p in dst.rglob('*.npy')) == ['a/b/clip.mp4.npy', 'a/tone.wav.npy']
+    cfg = AudioFeatureConfig(n_mels=40, n_fft=512)
+    expected = log_mel_spectrogram(decode_audio(media_files['wav'], 16000), **cfg.to_dict())
+    np.testing.assert_array_equal(np.load(dst / 'a' / 'tone.wav.npy'), expected)  # what LoadAudioLogMel computes
+    assert json.loads((dst / 'audio_feature_config.json').read_text()) == cfg.to_dict()
+
+
+def test_extractor_resumes_and_clears_failures_once_fixed(tool, src, tmp_path, capsys):
+    dst = tmp_path / 'dst'
+    assert tool.main(['--src', str(src), '--dst', str(dst), *ARGS]) == 1
+    done = dst / 'a' / 'tone.wav.npy'
+    stamp = done.stat().st_mtime_ns
+    (dst / 'a' / 'b' / 'clip.mp4.npy').write_bytes(b'half a file')  # as if written by an old, killed tool
     (src / 'a' / 'broken.mp4').unlink()
-    second = run(src, dst)
-    assert second.returncode == 0 and '2 already extracted, 0 to do' in second.stdout
-    assert (dst / 'a' / 'tone.wav.npy').stat().st_mtime_ns == stamp
-    assert not (dst / 'failed.txt').exists()
+    capsys.readouterr()
+    assert tool.main(['--src', str(src), '--dst', str(dst), *ARGS, '--workers', '2']) == 0
+    assert '2 inputs, 1 already extracted, 1 to do' in capsys.readouterr().out
+    assert done.stat().st_mtime_ns == stamp  # skipped, not rewritten
+    assert np.load(dst / 'a' / 'b' / 'clip.mp4.npy').shape[0] == 40  # the unloadable output was redone
+    assert not (dst / 'failed.txt').exists() and not list(dst.rglob('*.tmp.npy'))
+
+
+def test_extractor_reads_list_files_relative_to_root(tool, src, tmp_path):
+    listing = tmp_path / 'videos.txt'
+    listing.write_text('a/b/clip.mp4 3\n\na/tone.wav 0\n')
+    dst = tmp_path / 'dst'
+    assert tool.main(['--src', str(listing), '--root', str(src), '--dst', str(dst), *ARGS]) == 0
+    assert sorted(p.relative_to(dst).as_posix() for p in dst.rglob('*.npy')) == ['a/b/clip.mp4.npy', 'a/tone.wav.npy']
+
+
+def test_extractor_refuses_bad_arguments(tool, src, tmp_path, capsys):
+    dst = tmp_path / 'dst'
+    assert tool.main(['--src', str(src), '--dst', str(dst), '--ext', 'flac', *ARGS]) == 2
+    assert 'no inputs' in capsys.readouterr().err
+    outside = tmp_path / 'outside.txt'
+    outside.write_text('../elsewhere.mp4\n')
+    assert tool.main(['--src', str(outside), '--dst', str(dst), *ARGS]) == 2
+    assert 'outside --root' in capsys.readouterr().err
+    assert tool.main(['--src', str(src), '--dst', str(dst), '--ext', 'wav', *ARGS]) == 0
+    assert tool.main(['--src', str(src), '--dst', str(dst), '--ext', 'wav', '--n-mels', '64']) == 2
+    assert 'holds features extracted with' in capsys.readouterr().err

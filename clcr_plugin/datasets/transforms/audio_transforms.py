@@ -1,5 +1,5 @@
 """Audio transforms: whole-clip log-mel, then one window per sampled video clip."""
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -15,6 +15,17 @@ def _require(results: Dict, key: str, transform: str) -> object:
     return results[key]
 
 
+def _reader_fps(reader: object) -> Optional[float]:
+    """Average fps of an open decord, PyAV or mmcv video reader (None if unknown)."""
+    if hasattr(reader, 'get_avg_fps'):  # decord.VideoReader
+        return float(reader.get_avg_fps())
+    if hasattr(reader, 'streams') and reader.streams.video:  # av container (PyAVInit)
+        rate = reader.streams.video[0].average_rate
+        return float(rate) if rate else None
+    fps = getattr(reader, 'fps', None)  # mmcv.VideoReader (OpenCVInit)
+    return float(fps) if fps else None
+
+
 @TRANSFORMS.register_module()
 class LoadAudioLogMel(BaseTransform):
     """Load the whole clip's log-mel spectrogram.
@@ -22,16 +33,33 @@ class LoadAudioLogMel(BaseTransform):
     From ``results['audio_path']`` (falling back to ``results['filename']``):
     a ``.npy`` written by ``tools/data/extract_audio_features.py`` is loaded,
     any other file (wav, mp4, flv, avi ...) is decoded with PyAV on the fly.
-    Adds ``audio_feature`` (n_mels, n_frames) float32 and ``audio_frame_rate``.
+    Adds ``audio_feature`` (n_mels, n_frames) float32 and
+    ``audio_frame_rate`` (feature frames per second).
 
     Args:
-        sample_rate, n_fft, hop_length, win_length, n_mels, fmin, fmax,
-        log_offset: see :class:`AudioFeatureConfig` (must match the
-            extractor's when loading ``.npy`` files).
+        sample_rate: decode rate in Hz. Default 16000.
+        n_fft: FFT size. Default None (see :class:`AudioFeatureConfig`).
+        hop_length: hop in samples. Default None (10 ms).
+        win_length: window in samples. Default None (25 ms).
+        n_mels: mel bands. Default 128.
+        fmin: lowest band edge in Hz. Default 0.
+        fmax: highest band edge in Hz. Default None (Nyquist).
+        log_offset: added before the log. Default 1e-6.
+        All must match the extractor's when loading ``.npy`` files.
     """
 
-    def __init__(self, **feature_cfg) -> None:
-        self.cfg = AudioFeatureConfig(**feature_cfg)
+    def __init__(self,
+                 sample_rate: int = 16000,
+                 n_fft: Optional[int] = None,
+                 hop_length: Optional[int] = None,
+                 win_length: Optional[int] = None,
+                 n_mels: int = 128,
+                 fmin: float = 0.0,
+                 fmax: Optional[float] = None,
+                 log_offset: float = 1e-6) -> None:
+        self.cfg = AudioFeatureConfig(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length,
+                                      win_length=win_length, n_mels=n_mels, fmin=fmin, fmax=fmax,
+                                      log_offset=log_offset)
 
     def transform(self, results: Dict) -> Dict:
         path = results.get('audio_path') or _require(results, 'filename', 'LoadAudioLogMel')
@@ -41,8 +69,8 @@ class LoadAudioLogMel(BaseTransform):
                 raise ValueError(f'{path}: expected a ({self.cfg.n_mels}, n_frames) log-mel, got {feature.shape}; '
                                  'was it extracted with the same n_mels?')
         else:
-            feature = log_mel_spectrogram(decode_audio(path, self.cfg.sample_rate), self.cfg)
-        results['audio_feature'] = feature
+            feature = log_mel_spectrogram(decode_audio(path, self.cfg.sample_rate), **self.cfg.to_dict())
+        results['audio_feature'] = feature  # (n_mels, n_frames)
         results['audio_frame_rate'] = self.cfg.frame_rate
         return results
 
@@ -52,67 +80,153 @@ class LoadAudioLogMel(BaseTransform):
 
 @TRANSFORMS.register_module()
 class SampleAudioWindows(BaseTransform):
-    """Crop the audio window of every video clip that ``SampleFrames`` chose.
+    """Cut the audio window of every video clip that a frame sampler chose.
 
-    For clip ``i`` the frames ``frame_inds[i * clip_len:(i + 1) * clip_len]``
-    span ``[first / fps, (last + 1) / fps)`` seconds; the window is centred on
-    that span and ``window_seconds`` long (or the span itself when None), cut
-    from ``audio_feature`` and zero/edge padded to a fixed length. Without
-    ``frame_inds`` (audio-only pipelines) ``num_clips`` windows are spaced
-    evenly. Output ``audios``: (num_clips, 1, n_mels, window_frames) float32,
-    in the clips' order, so multi-clip test views stay aligned with video.
+    Clip ``i`` holds frames ``frame_inds[i * clip_len:(i + 1) * clip_len]``
+    (as ``SampleFrames`` and its relatives lay them out) and so spans
+    ``[first / fps, (last + 1) / fps)`` seconds (indices less
+    ``start_index``). With ``window_seconds`` the window is that long and
+    centred on the span; with ``window_seconds=None`` it is the span itself.
+    The cut is then centre-cropped or right-padded to ``window_frames`` (when
+    given; it is ``window_seconds`` long otherwise). Feature frames before
+    0 s or after the audio's end are padded (log floor or edge), so windows
+    stay aligned in time. Without ``frame_inds`` (audio-only pipelines)
+    ``num_clips`` windows are spaced evenly over the audio.
+
+    The fps is ``results['avg_fps']`` (``DecordInit``), else that of a still
+    open ``results['video_reader']`` (``PyAVInit``/``OpenCVInit`` set none, so
+    put this transform before their Decode step), else ``fallback_fps``.
+
+    Output ``audios``: (num_clips, 1, n_mels, window_frames) float32, in the
+    clips' order, so multi-clip test views stay aligned with the video views.
 
     Args:
-        window_seconds: window length in seconds. Default 1.0.
+        window_seconds: window length in seconds; None to use each clip's
+            span. Default 1.0.
+        window_frames: output length in feature frames. Default None:
+            ``round(window_seconds * audio_frame_rate)``; required when
+            ``window_seconds`` is None.
         num_clips: windows for audio-only pipelines. Default 1.
-        fallback_fps: video fps when ``avg_fps`` is absent. Default 30.
-        pad_mode: ``'constant'`` (log floor) or ``'edge'``. Default ``'constant'``.
+        fallback_fps: video fps when the results carry none. Default None
+            (then a missing fps is a KeyError).
+        pad_mode: ``'constant'`` or ``'edge'``. Default ``'constant'``.
+        pad_value: constant padding. Default None: the feature's minimum,
+            i.e. the clip's silence level in the log domain.
     """
 
-    def __init__(self, window_seconds: float = 1.0, num_clips: int = 1, fallback_fps: float = 30.0,
-                 pad_mode: str = 'constant') -> None:
-        if window_seconds <= 0:
-            raise ValueError(f'window_seconds must be positive, got {window_seconds}')
+    def __init__(self,
+                 window_seconds: Optional[float] = 1.0,
+                 window_frames: Optional[int] = None,
+                 num_clips: int = 1,
+                 fallback_fps: Optional[float] = None,
+                 pad_mode: str = 'constant',
+                 pad_value: Optional[float] = None) -> None:
+        if window_seconds is None and window_frames is None:
+            raise ValueError('window_seconds=None (windows = clip spans) needs window_frames')
+        if window_seconds is not None and window_seconds <= 0:
+            raise ValueError(f'window_seconds must be positive or None, got {window_seconds}')
+        if window_frames is not None and window_frames <= 0:
+            raise ValueError(f'window_frames must be positive or None, got {window_frames}')
+        if num_clips <= 0:
+            raise ValueError(f'num_clips must be positive, got {num_clips}')
+        if fallback_fps is not None and fallback_fps <= 0:
+            raise ValueError(f'fallback_fps must be positive or None, got {fallback_fps}')
         if pad_mode not in ('constant', 'edge'):
             raise ValueError(f"pad_mode must be 'constant' or 'edge', got {pad_mode!r}")
         self.window_seconds = window_seconds
+        self.window_frames = window_frames
         self.num_clips = num_clips
         self.fallback_fps = fallback_fps
         self.pad_mode = pad_mode
+        self.pad_value = pad_value
 
-    def clip_centres(self, results: Dict, duration: float) -> np.ndarray:
-        """Centre time (s) of every sampled clip."""
+    def video_fps(self, results: Dict) -> float:
+        """The fps that maps ``frame_inds`` to seconds."""
+        fps = results.get('avg_fps')
+        if not fps and results.get('video_reader') is not None:
+            fps = _reader_fps(results['video_reader'])
+        fps = fps or self.fallback_fps
+        if not fps:
+            raise KeyError("SampleAudioWindows needs results['avg_fps'] (set by DecordInit), an open "
+                           "results['video_reader'], or fallback_fps=<the videos' fps>")
+        return float(fps)
+
+    def clip_spans(self, results: Dict, duration: float) -> np.ndarray:
+        """Time span of every sampled clip.
+
+        Args:
+            results: the pipeline's dict (``frame_inds``, ``num_clips``,
+                ``clip_len``, fps keys), or one without ``frame_inds``.
+            duration: audio length in seconds (for audio-only spacing).
+
+        Returns:
+            (num_clips, 2) float64 ``[start, end)`` seconds.
+        """
         if 'frame_inds' not in results:
-            return (np.arange(self.num_clips) + 0.5) * duration / self.num_clips
-        inds = np.asarray(results['frame_inds']).reshape(-1)
+            edges = np.arange(self.num_clips + 1) * duration / self.num_clips
+            return np.stack([edges[:-1], edges[1:]], 1)
+        inds = np.asarray(results['frame_inds']).reshape(-1) - int(results.get('start_index', 0))
         num_clips = int(_require(results, 'num_clips', 'SampleAudioWindows'))
-        fps = float(results.get('avg_fps') or self.fallback_fps)
-        spans = inds.reshape(num_clips, -1)
-        start_index = int(results.get('start_index', 0))
-        return ((spans.min(1) - start_index) + (spans.max(1) - start_index + 1)) / 2.0 / fps
+        clip_len = int(results.get('clip_len', len(inds) // num_clips))
+        if len(inds) != num_clips * clip_len:
+            raise ValueError(f'SampleAudioWindows: {len(inds)} frame_inds are not num_clips={num_clips} clips '
+                             f'of clip_len={clip_len} frames')
+        clips = inds.reshape(num_clips, clip_len)
+        fps = self.video_fps(results)
+        return np.stack([clips.min(1), clips.max(1) + 1], 1) / fps
 
     def transform(self, results: Dict) -> Dict:
-        feature = _require(results, 'audio_feature', 'SampleAudioWindows')
+        feature = np.asarray(_require(results, 'audio_feature', 'SampleAudioWindows'))  # (n_mels, n_frames)
         rate = float(_require(results, 'audio_frame_rate', 'SampleAudioWindows'))
         n_mels, n_frames = feature.shape
-        length = max(1, int(round(self.window_seconds * rate)))
-        centres = self.clip_centres(results, n_frames / rate)
-        starts = np.round(centres * rate - length / 2).astype(int)  # (num_clips,)
-        pad_kwargs = dict(constant_values=float(feature.min())) if self.pad_mode == 'constant' else {}
-        padded = np.pad(feature, ((0, 0), (length, length)), mode=self.pad_mode, **pad_kwargs)
-        starts = np.clip(starts, -length, n_frames) + length
-        windows = np.stack([padded[:, s:s + length] for s in starts])  # (num_clips, n_mels, length)
-        results['audios'] = windows[:, None].astype(np.float32)
+        spans = self.clip_spans(results, n_frames / rate) * rate  # (num_clips, 2) in feature frames
+        if self.window_seconds is not None:  # widen (or narrow) every span to window_seconds
+            width = max(1, int(round(self.window_seconds * rate)))
+            starts = np.round(spans.mean(1) - width / 2).astype(int)
+            stops = starts + width
+            length = self.window_frames or width
+        else:
+            starts = np.round(spans[:, 0]).astype(int)
+            stops = np.maximum(np.round(spans[:, 1]).astype(int), starts + 1)
+            length = self.window_frames
+        pad_value = float(feature.min()) if self.pad_value is None else self.pad_value
+        windows = [self._cut(feature, a, b, length, pad_value) for a, b in zip(starts, stops)]
+        results['audios'] = np.stack(windows)[:, None].astype(np.float32)  # (num_clips, 1, n_mels, length)
         return results
 
+    def _cut(self, feature: np.ndarray, start: int, stop: int, length: int, pad_value: float) -> np.ndarray:
+        """Frames ``[start, stop)`` of ``feature`` (n_mels, n_frames), fitted to (n_mels, length).
+
+        A longer span is centre-cropped, a shorter one padded on the right;
+        frames outside the feature are padded in place.
+        """
+        idx = np.arange(start, stop)
+        if len(idx) > length:
+            offset = (len(idx) - length) // 2
+            idx = idx[offset:offset + length]
+        inside = (idx >= 0) & (idx < feature.shape[1])
+        if len(idx) < length:
+            idx = np.concatenate([idx, np.full(length - len(idx), idx[-1])])  # repeats the last frame
+            inside = np.concatenate([inside, np.zeros(length - len(inside), bool)])
+        window = feature[:, np.clip(idx, 0, feature.shape[1] - 1)]  # edge padding
+        if self.pad_mode == 'constant':
+            window[:, ~inside] = pad_value
+        return window
+
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(window_seconds={self.window_seconds}, num_clips={self.num_clips}, '
-                f'pad_mode={self.pad_mode!r})')
+        return (f'{self.__class__.__name__}(window_seconds={self.window_seconds}, '
+                f'window_frames={self.window_frames}, num_clips={self.num_clips}, '
+                f'fallback_fps={self.fallback_fps}, pad_mode={self.pad_mode!r}, pad_value={self.pad_value})')
 
 
 @TRANSFORMS.register_module()
 class AudioFrequencyTimeMask(BaseTransform):
     """SpecAugment-style masking of ``audios`` (training only).
+
+    Each of ``num_masks`` rounds sets a band of ``U{0..max_freq}`` mel bins
+    and a span of ``U{0..max_time}`` frames, at random positions, to the
+    windows' minimum, the same for every clip. Uses numpy's global RNG (which
+    mmengine seeds per worker).
 
     Args:
         max_freq: widest frequency mask in bands. Default 8.
@@ -121,18 +235,25 @@ class AudioFrequencyTimeMask(BaseTransform):
     """
 
     def __init__(self, max_freq: int = 8, max_time: int = 10, num_masks: int = 1) -> None:
+        if min(max_freq, max_time, num_masks) < 0:
+            raise ValueError(f'max_freq, max_time and num_masks must be >= 0, got {max_freq}, {max_time}, '
+                             f'{num_masks}')
         self.max_freq, self.max_time, self.num_masks = max_freq, max_time, num_masks
 
     def transform(self, results: Dict) -> Dict:
         audios = np.array(_require(results, 'audios', 'AudioFrequencyTimeMask'), copy=True)
         floor = audios.min()
-        _, _, n_mels, n_frames = audios.shape
+        _, _, n_mels, n_frames = audios.shape  # (num_clips, 1, n_mels, n_frames)
         for _ in range(self.num_masks):
-            f = np.random.randint(0, self.max_freq + 1)
-            f0 = np.random.randint(0, max(1, n_mels - f))
+            f = np.random.randint(0, min(self.max_freq, n_mels) + 1)
+            f0 = np.random.randint(0, n_mels - f + 1)
             audios[:, :, f0:f0 + f] = floor
-            t = np.random.randint(0, self.max_time + 1)
-            t0 = np.random.randint(0, max(1, n_frames - t))
+            t = np.random.randint(0, min(self.max_time, n_frames) + 1)
+            t0 = np.random.randint(0, n_frames - t + 1)
             audios[:, :, :, t0:t0 + t] = floor
         results['audios'] = audios
         return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(max_freq={self.max_freq}, max_time={self.max_time}, '
+                f'num_masks={self.num_masks})')
