@@ -6,3 +6,4 @@ test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4), clip_grad=dict(max_norm=40))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=10, eta_min=1e-5, by_epoch=True, begin=0, end=10)]
 auto_scale_lr = dict(enable=False, base_batch_size=16)
+randomness = dict(seed=0, deterministic=False)

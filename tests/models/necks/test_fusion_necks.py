@@ -72,3 +72,17 @@ def test_unimodal_fusion_uses_one_modality_and_names_missing_ones():
     torch.testing.assert_close(fused, x['audio'][-1].mean((2, 3)))
     with pytest.raises(KeyError, match="uses 'audio'.*\\['rgb'\\]"):
         neck({'rgb': x['rgb']})
+
+
+def test_modality_dropout_acts_only_in_training():
+    neck = MODELS.build(dict(CLCR_CFG, modality_dropout=0.5))
+    torch.manual_seed(0)
+    neck.train()
+    neck(feats(64))
+    weights = neck.last_output.diagnostics['modality_weights']
+    assert (weights == 0).any() and (weights.sum(1) > 0.99).all()  # some samples lost a modality, none lost all
+    neck.eval()
+    neck(feats(64))
+    assert (neck.last_output.diagnostics['modality_weights'] > 0).all()
+    with pytest.raises(ValueError, match='modality_dropout must be in \\[0, 1\\)'):
+        MODELS.build(dict(CLCR_CFG, modality_dropout=1.5))
