@@ -17,10 +17,10 @@ def load_tool(name: str):
     return module
 
 
-def tiny_options(data: Path, epochs: int) -> list:
-    """Deterministic short runs: no random augmentation, no workers, fixed seed."""
-    opts = [f'train_cfg.max_epochs={epochs}', 'train_cfg.val_interval=1', f'param_scheduler.0.T_max={epochs}',
-            f'param_scheduler.0.end={epochs}', 'randomness.seed=0', 'randomness.deterministic=True',
+def tiny_options(data: Path, epochs: int, schedule_epochs: int = 2) -> list:
+    """Deterministic short runs: no random augmentation, no workers, fixed seed, one lr schedule."""
+    opts = [f'train_cfg.max_epochs={epochs}', 'train_cfg.val_interval=1', f'param_scheduler.0.T_max={schedule_epochs}',
+            f'param_scheduler.0.end={schedule_epochs}', 'randomness.seed=0', 'randomness.deterministic=True',
             'default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=5',
             'default_hooks.logger.interval=1']
     for split in ('train', 'val', 'test'):
