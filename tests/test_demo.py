@@ -18,6 +18,7 @@ def load_demo():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # three 10-epoch trainings on 2 CPU cores (~6 min)
 def test_demo_clcr_clearly_beats_the_best_unimodal_model(tmp_path_factory, capsys):
     data = tmp_path_factory.mktemp('demo_data')
     generate(str(data), SyntheticAVConfig(), progress=False)
