@@ -80,3 +80,26 @@ def test_test_tool_rejects_a_missing_checkpoint(tmp_path):
     test = load_tool('test')
     with pytest.raises(FileNotFoundError, match='checkpoint .*missing.pth does not exist'):
         test.main([str(CONFIG), str(tmp_path / 'missing.pth')])
+
+
+@pytest.mark.slow
+def test_dist_train_runs_two_gloo_processes_on_cpu(tiny_av_set, tmp_path):
+    """tools/dist_train.sh with 2 CPU processes: gloo, DDP without device_ids, clean shutdown."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(port), OMP_NUM_THREADS='1')
+    work = tmp_path / 'dist'
+    opts = [o for o in tiny_options(tiny_av_set, 1, 1) if 'deterministic' not in o]
+    result = subprocess.run(['bash', str(ROOT / 'tools' / 'dist_train.sh'), str(no_flip_pipeline(tmp_path)), '2',
+                             '--work-dir', str(work), '--cfg-options', *opts, 'train_dataloader.batch_size=2'],
+                            capture_output=True, text=True, env=env, timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (work / 'epoch_1.pth').is_file()
+    log = next(work.glob('*/*.log')).read_text()
+    assert 'Distributed launcher: pytorch' in log and 'backend' in log and 'gloo' in log
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log  # mmengine's name for world size
