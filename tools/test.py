@@ -7,11 +7,11 @@ import argparse
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from clcr_plugin import compat
+from clcr_plugin.runner_setup import apply_launch_options
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -35,20 +35,13 @@ def build_runner(argv=None) -> Runner:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = args.launcher
-    if args.launcher != 'none' and not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    apply_launch_options(cfg, args.config, args.launcher, args.work_dir)
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must end with .pkl or .pickle, got {args.dump}')
         evaluator = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
         cfg.test_evaluator = [*evaluator, dict(type='DumpResults', out_file_path=args.dump)]
     cfg.load_from = args.checkpoint
-    cfg.setdefault('custom_imports', dict(imports=['clcr_plugin'], allow_failed_imports=False))
     return Runner.from_cfg(cfg)
 
 

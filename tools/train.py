@@ -9,11 +9,11 @@ import argparse
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from clcr_plugin import compat
+from clcr_plugin.runner_setup import apply_launch_options
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -41,13 +41,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command line to the config, as mmaction2's train.py does."""
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.launcher = args.launcher
-    if args.launcher != 'none' and not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'  # CPU-only processes
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    apply_launch_options(cfg, args.config, args.launcher, args.work_dir)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
@@ -76,7 +70,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
-    cfg.setdefault('custom_imports', dict(imports=['clcr_plugin'], allow_failed_imports=False))
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()
