@@ -3,7 +3,13 @@
 dataset_type = 'AudioVisualDataset'
 data_root = 'data/synthetic_av'
 audio_cfg = dict(sample_rate=16000, n_fft=512, hop_length=320, win_length=400, n_mels=40)
-pack = dict(type='PackMultiModalInputs', modalities=dict(rgb='imgs', audio='audios'))
+# Shared by every pipeline: frame layout, one audio window per sampled clip, packing.
+format_audio_and_pack = [
+    dict(type='FormatShape', input_format='NCHW'),
+    dict(type='LoadAudioLogMel', **audio_cfg),
+    dict(type='SampleAudioWindows', window_seconds=2.0),
+    dict(type='PackMultiModalInputs', modalities=dict(rgb='imgs', audio='audios')),
+]
 
 train_pipeline = [
     dict(type='DecordInit'),
@@ -11,32 +17,20 @@ train_pipeline = [
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(32, 32), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='LoadAudioLogMel', **audio_cfg),
-    dict(type='SampleAudioWindows', window_seconds=2.0),
-    pack,
-]
+] + format_audio_and_pack
 val_pipeline = [
     dict(type='DecordInit'),
     dict(type='SampleFrames', clip_len=3, frame_interval=4, num_clips=1, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(32, 32), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='LoadAudioLogMel', **audio_cfg),
-    dict(type='SampleAudioWindows', window_seconds=2.0),
-    pack,
-]
+] + format_audio_and_pack
 # Two views per clip at test time; their scores are averaged.
 test_pipeline = [
     dict(type='DecordInit'),
     dict(type='SampleFrames', clip_len=3, frame_interval=4, num_clips=2, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(32, 32), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='LoadAudioLogMel', **audio_cfg),
-    dict(type='SampleAudioWindows', window_seconds=2.0),
-    pack,
-]
+] + format_audio_and_pack
 
 train_dataloader = dict(
     batch_size=16,
