@@ -126,9 +126,12 @@ class CLCR(nn.Module):
         for level, intra in enumerate(self.levels):
             masks_l = {m: encoded[m][level][1] & present[:, i:i + 1] for i, m in enumerate(names)}
             out = intra({m: encoded[m][level][0] for m in names}, masks_l)
-            shared.append(torch.stack([masked_token_mean(out.shared[m], masks_l[m]) for m in names], 1))
-            shared_before.append(torch.stack([masked_token_mean(out.shared_before[m], masks_l[m]) for m in names], 1))
-            private.append(torch.stack([masked_token_mean(out.private[m], masks_l[m]) for m in names], 1))
+            def summaries(tokens: Dict[str, Tensor]) -> Tensor:  # (N, M, D) token means per modality
+                return torch.stack([masked_token_mean(tokens[m], masks_l[m]) for m in names], 1)
+
+            shared.append(summaries(out.shared))
+            shared_before.append(summaries(out.shared_before))
+            private.append(summaries(out.private))
             gate_sum = sum(out.gates[m].sum(-1) for m in names)  # (N,)
             valid = sum(masks_l[m].sum(-1) for m in names).to(gate_sum.dtype)
             rates.append(gate_sum.sum() / valid.sum().clamp_min(1.0))
