@@ -1,6 +1,13 @@
-"""Datasets and transforms registered in mmaction2's registries."""
-from .audio_visual_dataset import AudioVisualDataset
-from .transforms import AudioFrequencyTimeMask, LoadAudioLogMel, PackMultiModalInputs, SampleAudioWindows
+"""Datasets and transforms registered in mmaction2's registries, and the numpy-only audio features.
 
-__all__ = ['AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel', 'PackMultiModalInputs',
-           'SampleAudioWindows']
+The registered parts are imported only where OpenMMLab is installed, so
+``clcr_plugin.datasets.audio`` also works without it.
+"""
+from .. import OPENMMLAB_AVAILABLE
+
+if OPENMMLAB_AVAILABLE:
+    from .audio_visual_dataset import AudioVisualDataset
+    from .transforms import AudioFrequencyTimeMask, LoadAudioLogMel, PackMultiModalInputs, SampleAudioWindows
+
+    __all__ = ['AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel', 'PackMultiModalInputs',
+               'SampleAudioWindows']

@@ -10,48 +10,58 @@ extractor (``tools/data/extract_audio_features.py``) and the
 ``LoadAudioLogMel`` transform share these functions through
 :class:`AudioFeatureConfig`, so a ``.npy`` feature equals the on-the-fly one.
 """
+import textwrap
+import typing
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Mapping, NamedTuple, Optional, Tuple, TypeVar, Union
 
 import numpy as np
 
 HOP_SECONDS = 0.010  # default hop: 10 ms
 WIN_SECONDS = 0.025  # default window: 25 ms
+SETTINGS_MARKER = '<audio settings>'  # a docstring line that :func:`document_settings` replaces
+
+
+def _setting(default: Any, doc: str, unset: str = '') -> Any:
+    """A field of :class:`AudioFeatureConfig` with its documentation.
+
+    Args:
+        default: the field's default.
+        doc: what the setting is, one sentence.
+        unset: what a None default resolves to. Default ``''``.
+    """
+    return field(default=default, metadata=dict(doc=doc, unset=unset))
 
 
 @dataclass(frozen=True)
 class AudioFeatureConfig:
-    """Log-mel parameters shared by the offline extractor and the transforms.
+    """Log-mel settings: the one definition behind every place that takes them.
 
-    Lengths left as None are derived from ``sample_rate`` when the config is
-    built, so ``AudioFeatureConfig(sample_rate=22050)`` keeps 10 ms hops.
+    ``LoadAudioLogMel``'s keyword arguments, the extractor's command-line
+    options (``--hop-length`` for ``hop_length`` ...), their documentation
+    and the extractor's ``audio_feature_config.json`` all come from these
+    fields; adding a setting here adds it everywhere. Lengths left as None
+    are derived from ``sample_rate`` when the config is built, so
+    ``AudioFeatureConfig(sample_rate=22050)`` keeps 10 ms hops.
 
     Args:
-        sample_rate: decode/resample rate in Hz. Default 16000.
-        n_fft: FFT size (the window is zero-padded to it). Default None:
-            twice the smallest power of two >= ``win_length`` (1024 at
-            16 kHz), fine enough that 128 mel bands all get FFT bins.
-        hop_length: samples between frames. Default None: 10 ms
-            (160 at 16 kHz).
-        win_length: Hann window length in samples. Default None: 25 ms
-            (400 at 16 kHz).
-        n_mels: mel bands. Default 128.
-        fmin: lowest band edge in Hz. Default 0.
-        fmax: highest band edge in Hz. Default None: ``sample_rate / 2``.
-        log_offset: added to the mel power before the natural log (the
-            value of silence is ``log(log_offset)``). Default 1e-6.
+        <audio settings>
     """
 
-    sample_rate: int = 16000
-    n_fft: Optional[int] = None
-    hop_length: Optional[int] = None
-    win_length: Optional[int] = None
-    n_mels: int = 128
-    fmin: float = 0.0
-    fmax: Optional[float] = None
-    log_offset: float = 1e-6
+    sample_rate: int = _setting(16000, 'decode/resample rate in Hz.')
+    n_fft: Optional[int] = _setting(
+        None, 'FFT size (each window is zero-padded to it).',
+        'twice the smallest power of two >= ``win_length`` (1024 at 16 kHz), fine enough that 128 mel bands '
+        'all get FFT bins')
+    hop_length: Optional[int] = _setting(None, 'samples between frames.', '10 ms (160 at 16 kHz)')
+    win_length: Optional[int] = _setting(None, 'Hann window length in samples.', '25 ms (400 at 16 kHz)')
+    n_mels: int = _setting(128, 'mel bands.')
+    fmin: float = _setting(0.0, 'lowest band edge in Hz.')
+    fmax: Optional[float] = _setting(None, 'highest band edge in Hz.', '``sample_rate / 2``')
+    log_offset: float = _setting(1e-6, 'added to the mel power before the natural log (the value of silence is '
+                                 '``log(log_offset)``).')
 
     def __post_init__(self) -> None:
         if self.sample_rate <= 0:
@@ -72,14 +82,74 @@ class AudioFeatureConfig:
         for name, value in (('win_length', win), ('hop_length', hop), ('n_fft', n_fft), ('fmax', fmax)):
             object.__setattr__(self, name, value)  # frozen: resolve the derived defaults once
 
+    @classmethod
+    def from_dict(cls, settings: Mapping[str, Any], source: str) -> 'AudioFeatureConfig':
+        """Build from ``settings`` (keyword arguments, a json record), naming ``source`` on unknown keys.
+
+        Settings left out take their defaults.
+
+        Raises:
+            KeyError: a key is not a setting; the message names ``source``,
+                the key and the known settings.
+        """
+        unknown = sorted(set(settings) - {s.name for s in audio_settings()})
+        if unknown:
+            raise KeyError(f'{source}: unknown audio settings {unknown}; known: {[s.name for s in audio_settings()]}')
+        return cls(**settings)
+
     @property
     def frame_rate(self) -> float:
         """Feature frames per second."""
         return self.sample_rate / self.hop_length
 
     def to_dict(self) -> dict:
-        """The resolved parameters, as keyword arguments of :func:`log_mel_spectrogram`."""
+        """The resolved settings (what the extractor records in its json)."""
         return asdict(self)
+
+
+class AudioSetting(NamedTuple):
+    """One field of :class:`AudioFeatureConfig`, as the transform and the extractor describe it."""
+
+    name: str
+    type: type  # int or float (None is allowed where ``default`` is None)
+    default: Any
+    doc: str  # ``'<what it is>. Default <default>[: <what None resolves to>].'``
+
+
+def audio_settings() -> Tuple[AudioSetting, ...]:
+    """Every setting of :class:`AudioFeatureConfig`, in field order."""
+    hints = typing.get_type_hints(AudioFeatureConfig)
+    out = []
+    for f in fields(AudioFeatureConfig):
+        kind = next(t for t in typing.get_args(hints[f.name]) or (hints[f.name], ) if t is not type(None))
+        unset = f.metadata['unset']
+        doc = f'{f.metadata["doc"]} Default {f.default}' + (f': {unset}.' if unset else '.')
+        out.append(AudioSetting(f.name, kind, f.default, doc))
+    return tuple(out)
+
+
+T = TypeVar('T')
+
+
+def document_settings(obj: T) -> T:
+    """Replace the ``<audio settings>`` line of ``obj``'s docstring by one ``Args`` entry per setting.
+
+    The entries take the marker line's indentation, so a class that takes the
+    settings as keyword arguments (``LoadAudioLogMel``) documents every one of
+    them without spelling them out. Returns ``obj``.
+    """
+    if obj.__doc__ is None:  # python -OO
+        return obj
+    lines = obj.__doc__.split('\n')
+    at = next(i for i, line in enumerate(lines) if line.strip() == SETTINGS_MARKER)
+    indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
+    entries = [textwrap.fill(f'{s.name}: {s.doc}', 79, initial_indent=indent, subsequent_indent=indent + '    ')
+               for s in audio_settings()]
+    obj.__doc__ = '\n'.join(lines[:at] + entries + lines[at + 1:])
+    return obj
+
+
+document_settings(AudioFeatureConfig)
 
 
 def decode_audio(path: Union[str, Path], sample_rate: int) -> np.ndarray:
@@ -170,32 +240,22 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
     return fb
 
 
-def log_mel_spectrogram(wave: np.ndarray,
-                        sample_rate: int = 16000,
-                        n_fft: Optional[int] = None,
-                        hop_length: Optional[int] = None,
-                        win_length: Optional[int] = None,
-                        n_mels: int = 128,
-                        fmin: float = 0.0,
-                        fmax: Optional[float] = None,
-                        log_offset: float = 1e-6) -> np.ndarray:
+def log_mel_spectrogram(wave: np.ndarray, cfg: Optional[AudioFeatureConfig] = None) -> np.ndarray:
     """Natural-log mel power spectrogram of a mono waveform.
 
     Frames are centred: frame ``t`` is the Hann-windowed ``win_length``
     samples around sample ``t * hop_length`` (zeros beyond the ends),
     zero-padded to ``n_fft``; its power spectrum goes through
-    :func:`mel_filterbank`, then ``log(power + log_offset)``. The arguments
-    (and their None defaults) are those of :class:`AudioFeatureConfig`; pass
-    ``**cfg.to_dict()``.
+    :func:`mel_filterbank`, then ``log(power + log_offset)``.
 
     Args:
-        wave: (num_samples,) float waveform at ``sample_rate``.
+        wave: (num_samples,) float waveform at ``cfg.sample_rate``.
+        cfg: the settings. Default None: ``AudioFeatureConfig()``.
 
     Returns:
         (n_mels, n_frames) float32, ``n_frames = 1 + num_samples // hop_length``.
     """
-    cfg = AudioFeatureConfig(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
-                             n_mels=n_mels, fmin=fmin, fmax=fmax, log_offset=log_offset)
+    cfg = AudioFeatureConfig() if cfg is None else cfg
     wave = np.asarray(wave, dtype=np.float32).reshape(-1)
     half = cfg.win_length // 2
     n_frames = 1 + len(wave) // cfg.hop_length

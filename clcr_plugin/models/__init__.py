@@ -1,5 +1,12 @@
-"""Models: the plain-PyTorch method (``clcr``) and its mmaction2 registry wrappers."""
-from .necks import CLCRFusion, ConcatFusion, DenseCrossAttnFusion, UnimodalFusion
-from .recognizers import MultiModalRecognizer
+"""Models: the plain-PyTorch method (``clcr``) and its mmaction2 registry wrappers.
 
-__all__ = ['CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion', 'MultiModalRecognizer', 'UnimodalFusion']
+The wrappers are imported (and registered) only where OpenMMLab is installed,
+so ``clcr_plugin.models.clcr`` also works without it.
+"""
+from .. import OPENMMLAB_AVAILABLE
+
+if OPENMMLAB_AVAILABLE:
+    from .necks import CLCRFusion, ConcatFusion, DenseCrossAttnFusion, UnimodalFusion
+    from .recognizers import MultiModalRecognizer
+
+    __all__ = ['CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion', 'MultiModalRecognizer', 'UnimodalFusion']

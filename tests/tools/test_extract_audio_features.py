@@ -48,7 +48,7 @@ def test_extractor_mirrors_the_tree_and_reports_failures_after_the_rest(src, tmp
     assert len(failed) == 1 and failed[0].startswith(str(src / 'a' / 'broken.mp4') + '\t')
     assert sorted(p.relative_to(dst).as_posix() for p in dst.rglob('*.npy')) == ['a/b/clip.mp4.npy', 'a/tone.wav.npy']
     cfg = AudioFeatureConfig(n_mels=40, n_fft=512)
-    expected = log_mel_spectrogram(decode_audio(media_files['wav'], 16000), **cfg.to_dict())
+    expected = log_mel_spectrogram(decode_audio(media_files['wav'], 16000), cfg)
     np.testing.assert_array_equal(np.load(dst / 'a' / 'tone.wav.npy'), expected)  # what LoadAudioLogMel computes
     assert json.loads((dst / 'audio_feature_config.json').read_text()) == cfg.to_dict()
 
@@ -85,5 +85,7 @@ def test_extractor_refuses_bad_arguments(tool, src, tmp_path, capsys):
     assert tool.main(['--src', str(outside), '--dst', str(dst), *ARGS]) == 2
     assert 'outside --root' in capsys.readouterr().err
     assert tool.main(['--src', str(src), '--dst', str(dst), '--ext', 'wav', *ARGS]) == 0
-    assert tool.main(['--src', str(src), '--dst', str(dst), '--ext', 'wav', '--n-mels', '64']) == 2
-    assert 'holds features extracted with' in capsys.readouterr().err
+    assert tool.main(['--src', str(src), '--dst', str(dst), '--ext', 'wav', '--n-fft', '512', '--n-mels', '64']) == 2
+    err = capsys.readouterr().err
+    assert f'features in {dst} were made with n_mels=40 ({dst / "audio_feature_config.json"}), this run asks for ' \
+        'n_mels=64; use another --dst' in err

@@ -7,22 +7,24 @@
 whose lines start with a path relative to ``--root`` (default: the list
 file's folder), e.g. an mmaction2 video list ``a/b.mp4 3``. Audio is decoded
 from any container with PyAV and resampled; each input ``a/b.mp4`` becomes
-``<dst>/a/b.mp4.npy``, a (n_mels, n_frames) float32 array. Pass
-``LoadAudioLogMel`` the same feature arguments.
+``<dst>/a/b.mp4.npy``, a (n_mels, n_frames) float32 array. The feature
+options are the fields of ``AudioFeatureConfig`` (``--hop-length`` for
+``hop_length`` ...; see ``--help``); pass ``LoadAudioLogMel`` the same
+settings, which it checks against the record below.
 
 Resumable: outputs that exist and load are skipped; each file is written to a
 temporary name and renamed, so a killed run leaves no half-written output.
-The feature arguments are recorded in ``<dst>/audio_feature_config.json``; a
-rerun with different ones into the same ``--dst`` is refused. Unreadable
+The resolved settings are recorded in ``<dst>/audio_feature_config.json``;
+a rerun with different ones into the same ``--dst`` is refused. Unreadable
 inputs are printed, listed in ``<dst>/failed.txt`` (``path<TAB>error``) and
-skipped; the others are still processed.
+skipped; the others are still processed. Needs numpy and PyAV, not
+OpenMMLab.
 
 Exit code: 0 when every input is extracted (now or before), 1 when some
 failed (after processing all the others), 2 for bad arguments (no inputs, a
-path outside the source root, a config that differs from the recorded one).
+path outside the source root, settings that differ from the recorded ones).
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -31,10 +33,10 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from clcr_plugin.datasets.audio import AudioFeatureConfig, decode_audio, log_mel_spectrogram
+from clcr_plugin.datasets.audio import AudioFeatureConfig, audio_settings, decode_audio, log_mel_spectrogram
+from clcr_plugin.datasets.audio_record import RECORD_NAME, check_record, read_record, write_record
 
 DEFAULT_EXTS = ('mp4', 'avi', 'mkv', 'flv', 'webm', 'mov', 'wav', 'mp3', 'flac', 'm4a')
-CONFIG_NAME = 'audio_feature_config.json'
 FAILED_NAME = 'failed.txt'
 
 
@@ -77,7 +79,7 @@ def extract_one(job: Tuple[str, str, AudioFeatureConfig]) -> Tuple[str, Optional
     """Extract one file; returns ``(input path, error message or None)``."""
     src_path, dst_path, cfg = job
     try:
-        feature = log_mel_spectrogram(decode_audio(src_path, cfg.sample_rate), **cfg.to_dict())
+        feature = log_mel_spectrogram(decode_audio(src_path, cfg.sample_rate), cfg)
         os.makedirs(osp.dirname(dst_path), exist_ok=True)
         tmp = dst_path + '.tmp.npy'
         np.save(tmp, feature)
@@ -88,22 +90,15 @@ def extract_one(job: Tuple[str, str, AudioFeatureConfig]) -> Tuple[str, Optional
 
 
 def check_config(dst: str, cfg: AudioFeatureConfig) -> None:
-    """Record ``cfg`` in ``dst``, or raise ValueError if ``dst`` holds features of another config."""
-    path = osp.join(dst, CONFIG_NAME)
+    """Record ``cfg`` in ``dst``, or raise ValueError if ``dst`` holds features of other settings."""
+    path = osp.join(dst, RECORD_NAME)
     if osp.isfile(path):
-        with open(path) as f:
-            recorded = json.load(f)
-        if recorded != cfg.to_dict():
-            raise ValueError(f'{dst} holds features extracted with {recorded}, not {cfg.to_dict()}; '
-                             'use another --dst or the same arguments')
-        return
-    os.makedirs(dst, exist_ok=True)
-    with open(path, 'w') as f:
-        json.dump(cfg.to_dict(), f, indent=2)
+        check_record(path, read_record(path), cfg, asker='this run', remedy='use another --dst or the same settings')
+    else:
+        write_record(dst, cfg)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    d = AudioFeatureConfig.__dataclass_fields__
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--src', required=True, help='folder of media files, or a list file of paths')
     parser.add_argument('--root', default=None, help="with a list file: the folder its paths are relative to "
@@ -111,33 +106,25 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--dst', required=True, help='output folder (mirrors the source tree)')
     parser.add_argument('--ext', nargs='+', default=list(DEFAULT_EXTS),
                         help=f'extensions to take from a folder (default: {" ".join(DEFAULT_EXTS)})')
-    parser.add_argument('--sample-rate', type=int, default=d['sample_rate'].default)
-    parser.add_argument('--n-fft', type=int, default=None, help='default: 2 x next power of two >= win length')
-    parser.add_argument('--hop-length', type=int, default=None, help='samples; default: 10 ms')
-    parser.add_argument('--win-length', type=int, default=None, help='samples; default: 25 ms')
-    parser.add_argument('--n-mels', type=int, default=d['n_mels'].default)
-    parser.add_argument('--fmin', type=float, default=d['fmin'].default)
-    parser.add_argument('--fmax', type=float, default=None, help='Hz; default: sample_rate / 2')
-    parser.add_argument('--log-offset', type=float, default=d['log_offset'].default)
+    settings = parser.add_argument_group('feature settings (the fields of AudioFeatureConfig)')
+    for setting in audio_settings():
+        settings.add_argument('--' + setting.name.replace('_', '-'), dest=setting.name, type=setting.type,
+                              default=setting.default, help=setting.doc.replace('%', '%%'))
     parser.add_argument('--workers', type=int, default=1, help='processes (default: 1)')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the extractor; returns the exit code (see the module docstring)."""
-    from mmengine.utils import ProgressBar
-
     args = parse_args(argv)
     try:
-        cfg = AudioFeatureConfig(sample_rate=args.sample_rate, n_fft=args.n_fft, hop_length=args.hop_length,
-                                 win_length=args.win_length, n_mels=args.n_mels, fmin=args.fmin, fmax=args.fmax,
-                                 log_offset=args.log_offset)
+        cfg = AudioFeatureConfig(**{setting.name: getattr(args, setting.name) for setting in audio_settings()})
         root = args.src if osp.isdir(args.src) else args.root or osp.dirname(osp.abspath(args.src))
         inputs = list_inputs(args.src, args.ext, root)
         if not inputs:
             raise ValueError(f'no inputs in {args.src} (extensions: {" ".join(args.ext)})')
         check_config(args.dst, cfg)
-    except ValueError as exc:
+    except (KeyError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
     jobs = [(osp.join(root, rel), osp.join(args.dst, rel + '.npy'), cfg) for rel in inputs]
@@ -145,13 +132,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f'{len(inputs)} inputs, {len(inputs) - len(todo)} already extracted, {len(todo)} to do')
     failed = []
     if todo:
-        bar = ProgressBar(len(todo))
         pool = Pool(args.workers) if args.workers > 1 else None
         try:
-            for path, error in pool.imap_unordered(extract_one, todo) if pool else map(extract_one, todo):
+            results = pool.imap_unordered(extract_one, todo) if pool else map(extract_one, todo)
+            for done, (path, error) in enumerate(results, 1):
                 if error:
                     failed.append((path, error))
-                bar.update()
+                print(f'\r{done}/{len(todo)} done', end='', flush=True)
         finally:
             if pool:
                 pool.close()

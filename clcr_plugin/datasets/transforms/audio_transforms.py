@@ -1,4 +1,5 @@
 """Audio transforms: whole-clip log-mel, then one window per sampled video clip."""
+import warnings
 from typing import Dict, Optional
 
 import numpy as np
@@ -6,7 +7,8 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 
-from ..audio import AudioFeatureConfig, decode_audio, log_mel_spectrogram
+from ..audio import AudioFeatureConfig, decode_audio, document_settings, log_mel_spectrogram
+from ..audio_record import RECORD_NAME, RecordFinder, check_record
 
 
 def _require(results: Dict, key: str, transform: str) -> object:
@@ -27,6 +29,7 @@ def _reader_fps(reader: object) -> Optional[float]:
 
 
 @TRANSFORMS.register_module()
+@document_settings
 class LoadAudioLogMel(BaseTransform):
     """Load the whole clip's log-mel spectrogram.
 
@@ -36,43 +39,48 @@ class LoadAudioLogMel(BaseTransform):
     Adds ``audio_feature`` (n_mels, n_frames) float32 and
     ``audio_frame_rate`` (feature frames per second).
 
+    A ``.npy`` is checked against the ``audio_feature_config.json`` the
+    extractor wrote, the nearest one in its folder or above (read once per
+    folder): features made with other settings raise a ValueError naming
+    the json file and both values. Features without such a record (made by
+    other tools) are loaded with one warning per transform, as they cannot
+    be checked beyond their number of mel bands.
+
     Args:
-        sample_rate: decode rate in Hz. Default 16000.
-        n_fft: FFT size. Default None (see :class:`AudioFeatureConfig`).
-        hop_length: hop in samples. Default None (10 ms).
-        win_length: window in samples. Default None (25 ms).
-        n_mels: mel bands. Default 128.
-        fmin: lowest band edge in Hz. Default 0.
-        fmax: highest band edge in Hz. Default None (Nyquist).
-        log_offset: added before the log. Default 1e-6.
-        All must match the extractor's when loading ``.npy`` files.
+        <audio settings>
     """
 
-    def __init__(self,
-                 sample_rate: int = 16000,
-                 n_fft: Optional[int] = None,
-                 hop_length: Optional[int] = None,
-                 win_length: Optional[int] = None,
-                 n_mels: int = 128,
-                 fmin: float = 0.0,
-                 fmax: Optional[float] = None,
-                 log_offset: float = 1e-6) -> None:
-        self.cfg = AudioFeatureConfig(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length,
-                                      win_length=win_length, n_mels=n_mels, fmin=fmin, fmax=fmax,
-                                      log_offset=log_offset)
+    def __init__(self, **settings) -> None:
+        self.cfg = AudioFeatureConfig.from_dict(settings, source='LoadAudioLogMel')
+        self._records = RecordFinder()
+        self._warned_unrecorded = False
 
     def transform(self, results: Dict) -> Dict:
         path = results.get('audio_path') or _require(results, 'filename', 'LoadAudioLogMel')
         if str(path).endswith('.npy'):
-            feature = np.load(path).astype(np.float32, copy=False)
-            if feature.ndim != 2 or feature.shape[0] != self.cfg.n_mels:
-                raise ValueError(f'{path}: expected a ({self.cfg.n_mels}, n_frames) log-mel, got {feature.shape}; '
-                                 'was it extracted with the same n_mels?')
+            feature = self._load_npy(str(path))
         else:
-            feature = log_mel_spectrogram(decode_audio(path, self.cfg.sample_rate), **self.cfg.to_dict())
+            feature = log_mel_spectrogram(decode_audio(path, self.cfg.sample_rate), self.cfg)
         results['audio_feature'] = feature  # (n_mels, n_frames)
         results['audio_frame_rate'] = self.cfg.frame_rate
         return results
+
+    def _load_npy(self, path: str) -> np.ndarray:
+        """Load an extracted feature after checking its settings record."""
+        record = self._records.find(path)
+        if record is not None:
+            check_record(*record, self.cfg, asker='the pipeline (LoadAudioLogMel)',
+                         remedy="give LoadAudioLogMel the recorded settings or re-extract the features with the pipeline's")
+        elif not self._warned_unrecorded:
+            self._warned_unrecorded = True
+            warnings.warn(f'no {RECORD_NAME} in the folder of {path} or above, so its settings cannot be checked '
+                          f'against the pipeline\'s ({self.cfg}); extract features with '
+                          'tools/data/extract_audio_features.py to record them (warned once)')
+        feature = np.load(path).astype(np.float32, copy=False)
+        if feature.ndim != 2 or feature.shape[0] != self.cfg.n_mels:
+            raise ValueError(f'{path}: expected a ({self.cfg.n_mels}, n_frames) log-mel, got {feature.shape}; '
+                             'was it extracted with the same n_mels?')
+        return feature
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}({self.cfg})'
