@@ -4,8 +4,8 @@ import av
 import numpy as np
 import pytest
 
-from clcr_plugin.datasets.audio import (AudioFeatureConfig, decode_audio, hz_to_mel, log_mel_spectrogram,
-                                        mel_filterbank, mel_to_hz)
+from clcr_plugin.datasets.audio import (AudioFeatureConfig, audio_settings, decode_audio, document_settings,
+                                        hz_to_mel, log_mel_spectrogram, mel_filterbank, mel_to_hz)
 
 
 def write_av(path, wave, sample_rate, container, video_codec, audio_codec, fps=8, frames=16):
@@ -49,6 +49,36 @@ def test_config_derives_lengths_from_the_sample_rate():
         AudioFeatureConfig(n_fft=256)
     with pytest.raises(ValueError, match='fmax=9000'):
         AudioFeatureConfig(fmax=9000)
+
+
+def test_settings_describe_every_field_with_its_type_and_default():
+    settings = {s.name: s for s in audio_settings()}
+    assert list(settings) == list(AudioFeatureConfig.__dataclass_fields__)
+    assert (settings['sample_rate'].type, settings['hop_length'].type, settings['fmax'].type) == (int, int, float)
+    assert settings['n_mels'].doc == 'mel bands. Default 128.'
+    assert settings['hop_length'].doc == 'samples between frames. Default None: 10 ms (160 at 16 kHz).'
+    assert AudioFeatureConfig.from_dict({}, source='x') == AudioFeatureConfig()
+    with pytest.raises(KeyError, match=r"my.json: unknown audio settings \['hop', 'mels'\]"):
+        AudioFeatureConfig.from_dict(dict(mels=40, hop=160), source='my.json')
+
+
+def test_document_settings_replaces_the_marker_line_at_its_indentation():
+    class Documented:
+        """Takes the audio settings.
+
+        Args:
+            first: not a setting.
+            <audio settings>
+            last: not a setting either.
+        """
+
+    lines = document_settings(Documented).__doc__.splitlines()
+    assert lines[3:5] == ['            first: not a setting.', '            sample_rate: decode/resample rate in Hz. '
+                          'Default 16000.']
+    assert lines[-2] == '            last: not a setting either.'
+    assert all(len(line) <= 79 for line in lines)
+    assert sum(line.startswith(' ' * 12 + s.name + ': ') for s in audio_settings() for line in lines) == len(audio_settings())
+    assert '<audio settings>' not in AudioFeatureConfig.__doc__ and 'log_offset: added' in AudioFeatureConfig.__doc__
 
 
 def test_mel_scale_round_trip_and_filterbank_shape():

@@ -1,7 +1,12 @@
+import re
+import warnings
+
 import numpy as np
 import pytest
 
-from clcr_plugin.datasets.audio import AudioFeatureConfig, decode_audio, log_mel_spectrogram
+from clcr_plugin.datasets import audio_record
+from clcr_plugin.datasets.audio import AudioFeatureConfig, audio_settings, decode_audio, log_mel_spectrogram
+from clcr_plugin.datasets.audio_record import write_record
 from clcr_plugin.datasets.transforms import AudioFrequencyTimeMask, LoadAudioLogMel, SampleAudioWindows
 from mmaction.datasets.transforms import DecordInit, PyAVInit, SampleFrames
 from mmaction.registry import TRANSFORMS
@@ -19,15 +24,76 @@ def test_transforms_are_registered():
         assert TRANSFORMS.get(name) is not None
 
 
-def test_npy_and_on_the_fly_features_agree(media_files, tmp_path):
+def extract(media_files, folder, **settings):
+    """Write ``<folder>/clips/tone.npy`` and its record, as the extractor would; returns the .npy path."""
+    cfg = AudioFeatureConfig(**settings)
+    npy = folder / 'clips' / 'tone.npy'
+    npy.parent.mkdir(parents=True)
+    np.save(npy, log_mel_spectrogram(decode_audio(media_files['wav'], cfg.sample_rate), cfg))
+    write_record(str(folder), cfg)
+    return npy
+
+
+def test_npy_with_a_matching_record_equals_the_on_the_fly_feature(media_files, tmp_path):
     on_the_fly = LoadAudioLogMel(**CFG)(dict(audio_path=str(media_files['wav'])))
-    npy = tmp_path / 'tone.npy'
-    np.save(npy, log_mel_spectrogram(decode_audio(media_files['wav'], 16000), **AudioFeatureConfig(**CFG).to_dict()))
-    loaded = LoadAudioLogMel(**CFG)(dict(audio_path=str(npy)))
+    npy = extract(media_files, tmp_path, **CFG)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # a recorded feature loads without a warning
+        loaded = LoadAudioLogMel(**CFG)(dict(audio_path=str(npy)))
     np.testing.assert_array_equal(loaded['audio_feature'], on_the_fly['audio_feature'])
     assert on_the_fly['audio_feature'].shape == (40, 201) and on_the_fly['audio_frame_rate'] == 100.0
-    with pytest.raises(ValueError, match='expected a \\(64, n_frames\\) log-mel'):
-        LoadAudioLogMel(n_mels=64)(dict(audio_path=str(npy)))
+
+
+def test_npy_made_with_another_hop_is_refused_naming_the_record_and_both_values(media_files, tmp_path):
+    npy = extract(media_files, tmp_path, **CFG)
+    record = tmp_path / 'audio_feature_config.json'
+    message = (f'features in {tmp_path} were made with hop_length=160 ({record}), the pipeline (LoadAudioLogMel) '
+               'asks for hop_length=320; give LoadAudioLogMel the recorded settings')
+    with pytest.raises(ValueError, match=re.escape(message)):
+        LoadAudioLogMel(**dict(CFG, hop_length=320))(dict(audio_path=str(npy)))
+    with pytest.raises(ValueError, match=r'made with sample_rate=16000, win_length=400, fmax=8000.0 \(.*\), the '
+                                         r'pipeline \(LoadAudioLogMel\) asks for sample_rate=8000, win_length=200, '
+                                         r'fmax=4000.0;'):  # every differing setting, derived ones included
+        LoadAudioLogMel(**dict(CFG, sample_rate=8000))(dict(audio_path=str(npy)))
+
+
+def test_the_record_is_read_once_per_folder(media_files, tmp_path, monkeypatch):
+    npy = extract(media_files, tmp_path, **CFG)
+    second = npy.with_name('again.npy')
+    second.write_bytes(npy.read_bytes())
+    reads = []
+    monkeypatch.setattr(audio_record, 'read_record', lambda path: reads.append(path) or AudioFeatureConfig(**CFG))
+    load = LoadAudioLogMel(**CFG)
+    for path in (npy, second, npy):
+        load(dict(audio_path=str(path)))
+    assert reads == [str(tmp_path / 'audio_feature_config.json')]
+
+
+def test_npy_without_a_record_loads_with_one_warning(tmp_path):
+    for name in ('a.npy', 'b.npy'):
+        np.save(tmp_path / name, np.zeros((40, 7), np.float32))
+    load = LoadAudioLogMel(**CFG)
+    with pytest.warns(UserWarning, match=f'no audio_feature_config.json in the folder of {tmp_path / "a.npy"} or '
+                                         'above') as caught:
+        for name in ('a.npy', 'b.npy', 'a.npy'):
+            assert load(dict(audio_path=str(tmp_path / name)))['audio_feature'].shape == (40, 7)
+    assert len(caught) == 1
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match=r'expected a \(64, n_frames\) log-mel'):
+        LoadAudioLogMel(n_mels=64)(dict(audio_path=str(tmp_path / 'a.npy')))
+
+
+def test_settings_are_the_audio_feature_config_fields():
+    assert LoadAudioLogMel(**CFG).cfg == AudioFeatureConfig(**CFG)
+    with pytest.raises(KeyError, match=r"LoadAudioLogMel: unknown audio settings \['hop'\]; known: \['sample_rate'"):
+        LoadAudioLogMel(hop=160)
+
+
+def test_docstring_lists_every_setting_with_its_default():
+    doc = LoadAudioLogMel.__doc__
+    args = doc[doc.index('    Args:\n'):]
+    for setting in audio_settings():
+        assert f'\n        {setting.name}: ' in args and f'Default {setting.default}' in args
+    assert '<audio settings>' not in doc and args.count(': ') >= len(audio_settings())
 
 
 def test_video_file_is_decoded_when_there_is_no_audio_path(media_files):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clcr_plugin.datasets.audio import AudioFeatureConfig, decode_audio, log_mel_spectrogram
+from clcr_plugin.datasets.audio import AudioFeatureConfig, audio_settings, decode_audio, log_mel_spectrogram
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / 'tools' / 'data' / 'extract_audio_features.py'
@@ -89,3 +89,25 @@ def test_extractor_refuses_bad_arguments(tool, src, tmp_path, capsys):
     err = capsys.readouterr().err
     assert f'features in {dst} were made with n_mels=40 ({dst / "audio_feature_config.json"}), this run asks for ' \
         'n_mels=64; use another --dst' in err
+
+
+def test_every_setting_is_an_option_that_reaches_the_record(tool, src, tmp_path):
+    options = {s.name: '--' + s.name.replace('_', '-') for s in audio_settings()}
+    values = dict(sample_rate=8000, n_fft=256, hop_length=100, win_length=200, n_mels=20, fmin=50.0, fmax=3000.0,
+                  log_offset=1e-4)
+    assert set(values) == set(options)  # a new setting needs a value here
+    settings = [str(v) for name in values for v in (options[name], values[name])]
+    args = tool.parse_args(['--src', 'x', '--dst', 'y', *settings])
+    assert {name: getattr(args, name) for name in values} == values
+    dst = tmp_path / 'dst'
+    assert tool.main(['--src', str(src), '--dst', str(dst), '--ext', 'wav', *settings]) == 0
+    assert json.loads((dst / 'audio_feature_config.json').read_text()) == values
+    assert np.load(dst / 'a' / 'tone.wav.npy').shape == (20, 1 + 16000 // 100)  # 2 s at 8 kHz, hop 100
+
+
+def test_help_documents_every_setting_as_the_config_does(tool, capsys):
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--help'])
+    help_text = ' '.join(capsys.readouterr().out.split())  # argparse re-wraps the lines
+    for setting in audio_settings():
+        assert f"--{setting.name.replace('_', '-')} {setting.name.upper()} {setting.doc}" in help_text
