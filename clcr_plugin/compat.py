@@ -45,7 +45,7 @@ def _installed_version(dist: str) -> Optional[tuple[int, ...]]:
         return None
 
 
-def _no_accelerator() -> bool:
+def no_accelerator() -> bool:
     """True when neither CUDA nor mmengine's other device backends (MLU, NPU, MUSA) are usable."""
     import torch
     from mmengine.device import is_mlu_available, is_musa_available, is_npu_available
@@ -184,9 +184,12 @@ def patch_cpu_init_dist() -> bool:
     one that only calls ``init_process_group(backend, rank, world_size)``;
     ``init_dist`` looks ``_init_dist_pytorch`` up in its module's globals, so
     replacing the module attribute is what it uses. The backend is passed
-    through unchanged (``tools/train.py`` picks gloo on such machines).
+    through unchanged: on such machines
+    :func:`clcr_plugin.runner_setup.apply_launch_options` (called by
+    ``tools/train.py`` and ``tools/test.py``) sets ``env_cfg.dist_cfg.backend``
+    to gloo.
     """
-    if not _no_accelerator():
+    if not no_accelerator():
         return False
     import torch.distributed as dist
     from mmengine.dist import utils as dist_utils
@@ -216,7 +219,7 @@ def patch_cpu_ddp() -> bool:
     On machines without an accelerator the wrapper drops ``device_ids`` and
     ``output_device`` for CPU modules, which is what DDP expects there.
     """
-    if not _no_accelerator():
+    if not no_accelerator():
         return False
     from mmengine.model.wrappers.distributed import MMDistributedDataParallel
 

@@ -2,16 +2,32 @@
 import os.path as osp
 from typing import Optional
 
-import torch
 from mmengine.config import Config
+
+from .compat import no_accelerator
 
 
 def apply_launch_options(cfg: Config, config_path: str, launcher: str, work_dir: Optional[str]) -> Config:
-    """Set the launcher (gloo for processes without CUDA), the work dir
-    (``--work-dir``, else the config's, else ``work_dirs/<config name>``) and
-    make sure the plug-in is imported by the Runner."""
+    """Set the launcher, the work dir and the plug-in import on ``cfg`` (in place).
+
+    This is where gloo is chosen: a distributed launch on a machine without
+    an accelerator (:func:`clcr_plugin.compat.no_accelerator`, the test the
+    CPU patches in :mod:`clcr_plugin.compat` use) gets
+    ``env_cfg.dist_cfg.backend='gloo'``.
+
+    Args:
+        cfg: the loaded config.
+        config_path: its file; names the default work dir.
+        launcher: ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        work_dir: ``--work-dir``; None keeps the config's, else
+            ``work_dirs/<config name>``.
+
+    Returns:
+        ``cfg``, with ``custom_imports`` importing ``clcr_plugin`` unless the
+        config sets its own.
+    """
     cfg.launcher = launcher
-    if launcher != 'none' and not torch.cuda.is_available():
+    if launcher != 'none' and no_accelerator():
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'  # CPU-only processes
     if work_dir is not None:
         cfg.work_dir = work_dir
