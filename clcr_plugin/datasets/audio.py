@@ -137,11 +137,17 @@ def document_settings(obj: T) -> T:
     The entries take the marker line's indentation, so a class that takes the
     settings as keyword arguments (``LoadAudioLogMel``) documents every one of
     them without spelling them out. Returns ``obj``.
+
+    Raises:
+        ValueError: the docstring has no ``<audio settings>`` line.
     """
     if obj.__doc__ is None:  # python -OO
         return obj
     lines = obj.__doc__.split('\n')
-    at = next(i for i, line in enumerate(lines) if line.strip() == SETTINGS_MARKER)
+    marked = [i for i, line in enumerate(lines) if line.strip() == SETTINGS_MARKER]
+    if not marked:
+        raise ValueError(f'the docstring of {obj.__qualname__} has no {SETTINGS_MARKER!r} line to replace')
+    at = marked[0]
     indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
     entries = [textwrap.fill(f'{s.name}: {s.doc}', 79, initial_indent=indent, subsequent_indent=indent + '    ')
                for s in audio_settings()]

@@ -77,8 +77,15 @@ def test_document_settings_replaces_the_marker_line_at_its_indentation():
                           'Default 16000.']
     assert lines[-2] == '            last: not a setting either.'
     assert all(len(line) <= 79 for line in lines)
-    assert sum(line.startswith(' ' * 12 + s.name + ': ') for s in audio_settings() for line in lines) == len(audio_settings())
+    entries = [line for line in lines for s in audio_settings() if line.startswith(' ' * 12 + s.name + ': ')]
+    assert len(entries) == len(audio_settings())
     assert '<audio settings>' not in AudioFeatureConfig.__doc__ and 'log_offset: added' in AudioFeatureConfig.__doc__
+
+    class Unmarked:
+        """No marker."""
+
+    with pytest.raises(ValueError, match="docstring of .*Unmarked has no '<audio settings>' line"):
+        document_settings(Unmarked)
 
 
 def test_mel_scale_round_trip_and_filterbank_shape():

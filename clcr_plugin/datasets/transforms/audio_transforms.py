@@ -1,6 +1,6 @@
 """Audio transforms: whole-clip log-mel, then one window per sampled video clip."""
 import warnings
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -50,7 +50,7 @@ class LoadAudioLogMel(BaseTransform):
         <audio settings>
     """
 
-    def __init__(self, **settings) -> None:
+    def __init__(self, **settings: Any) -> None:
         self.cfg = AudioFeatureConfig.from_dict(settings, source='LoadAudioLogMel')
         self._records = RecordFinder()
         self._warned_unrecorded = False
@@ -70,11 +70,12 @@ class LoadAudioLogMel(BaseTransform):
         record = self._records.find(path)
         if record is not None:
             check_record(*record, self.cfg, asker='the pipeline (LoadAudioLogMel)',
-                         remedy="give LoadAudioLogMel the recorded settings or re-extract the features with the pipeline's")
+                         remedy='give LoadAudioLogMel the recorded settings or re-extract the features with '
+                         "the pipeline's")
         elif not self._warned_unrecorded:
             self._warned_unrecorded = True
             warnings.warn(f'no {RECORD_NAME} in the folder of {path} or above, so its settings cannot be checked '
-                          f'against the pipeline\'s ({self.cfg}); extract features with '
+                          f"against the pipeline's ({self.cfg}); extract features with "
                           'tools/data/extract_audio_features.py to record them (warned once)')
         feature = np.load(path).astype(np.float32, copy=False)
         if feature.ndim != 2 or feature.shape[0] != self.cfg.n_mels:
