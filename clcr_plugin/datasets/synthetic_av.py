@@ -22,14 +22,16 @@ accuracy of any video-only or audio-only classifier is 50 %
 evidence, aligned in time. Private nuisance carries no label: background grey,
 pixel noise, patch position and a moving white dot (video); gain, white noise
 and a distractor tone of random pitch (audio). See
-``tools/data/synthetic_av/README.md``.
+``tools/data/synthetic_av/README.md``. ``SyntheticAVConfig(variant='hard')``
+renders the same factors at different levels per modality, with lures
+(:mod:`clcr_plugin.datasets.synthetic_av_hard`).
 """
 import json
 import os
 import os.path as osp
 from dataclasses import asdict, dataclass
 from itertools import product
-from typing import Dict, List, Sequence
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -45,6 +47,7 @@ VISIBLE: Dict[str, tuple] = {'video': ('colour', 'rhythm', 'order'), 'audio': ('
 """Modality -> the factors its signal depends on."""
 CLASSES = tuple('-'.join(names) for names in product(*FACTORS.values()))
 SPLITS = ('train', 'val', 'test')
+VARIANTS = ('default', 'hard')
 
 COLOUR_RGB = ((210, 40, 40), (40, 60, 210))
 PITCH_HZ = (500.0, 1000.0)
@@ -67,6 +70,9 @@ class SyntheticAVConfig:
         fps: video frame rate. Default 10.
         seconds: clip length. Default 2.0.
         sample_rate: audio rate in Hz (AAC, mono). Default 16000.
+        variant: ``'default'``, or ``'hard'``: the same factors at different
+            levels per modality, shallow cues shown in half of the clips, lures
+            (:mod:`~clcr_plugin.datasets.synthetic_av_hard`). Default 'default'.
     """
 
     seed: int = 0
@@ -77,8 +83,11 @@ class SyntheticAVConfig:
     fps: int = 10
     seconds: float = 2.0
     sample_rate: int = 16000
+    variant: str = 'default'
 
     def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f'variant must be one of {list(VARIANTS)}, got {self.variant!r}')
         if not 0 <= self.seed < 2**32:
             raise ValueError(f'seed must be in [0, 2**32), got {self.seed}')
         for split in SPLITS:
@@ -263,11 +272,29 @@ def write_mp4(path: str, frames: np.ndarray, wave: np.ndarray, fps: int, sample_
 
 def metainfo(cfg: SyntheticAVConfig) -> dict:
     """The ``metainfo`` of every split's annotation file."""
+    if cfg.variant == 'hard':
+        from .synthetic_av_hard import factor_levels
+
+        factors = {name: dict(values=list(FACTORS[name]), levels=levels, modalities=list(levels))
+                   for name, levels in factor_levels().items()}
+        return dict(dataset='synthetic-av-hard', variant='hard', classes=list(CLASSES), factors=factors, fps=cfg.fps,
+                    seconds=cfg.seconds, sample_rate=cfg.sample_rate, size=cfg.size)
     factors = {name: dict(values=list(values), level=LEVELS[name],
                           modalities=[m for m, seen in VISIBLE.items() if name in seen])
                for name, values in FACTORS.items()}
     return dict(dataset='synthetic-av', classes=list(CLASSES), factors=factors, fps=cfg.fps, seconds=cfg.seconds,
                 sample_rate=cfg.sample_rate, size=cfg.size)
+
+
+def renderers(variant: str) -> Tuple[Callable, Callable, Callable, type]:
+    """``(draw_params, render_video, render_audio, params class)`` of a variant."""
+    if variant == 'hard':
+        from . import synthetic_av_hard as hard  # imported here: it builds on this module
+
+        return hard.draw_params, hard.render_video, hard.render_audio, hard.HardClipParams
+    if variant == 'default':
+        return draw_params, render_video, render_audio, ClipParams
+    raise ValueError(f'variant must be one of {list(VARIANTS)}, got {variant!r}')
 
 
 def is_generated(out_dir: str, cfg: SyntheticAVConfig) -> bool:
@@ -294,16 +321,17 @@ def generate(out_dir: str, cfg: SyntheticAVConfig = SyntheticAVConfig(), overwri
     if osp.exists(manifest):
         os.remove(manifest)
     bar = _progress_bar(len(CLASSES) * sum(cfg.per_class(s) for s in SPLITS)) if progress else None
+    draw, video, audio, _ = renderers(cfg.variant)
     for split_id, split in enumerate(SPLITS):
         os.makedirs(osp.join(out_dir, split), exist_ok=True)
         data_list: List[dict] = []
         for i in range(cfg.per_class(split) * len(CLASSES)):
             label = i % len(CLASSES)
             factors = factors_of(label)
-            params = draw_params(np.random.RandomState([cfg.seed, split_id, i]), cfg)
+            params = draw(np.random.RandomState([cfg.seed, split_id, i]), cfg)
             rel = f'{split}/{i:06d}.mp4'
-            write_mp4(osp.join(out_dir, rel), render_video(factors, params, cfg), render_audio(factors, params, cfg),
-                      cfg.fps, cfg.sample_rate)
+            write_mp4(osp.join(out_dir, rel), video(factors, params, cfg), audio(factors, params, cfg), cfg.fps,
+                      cfg.sample_rate)
             data_list.append(dict(video=rel, label=label, factors=factors, params=asdict(params)))
             if bar is not None:
                 bar.update()
@@ -316,13 +344,18 @@ def generate(out_dir: str, cfg: SyntheticAVConfig = SyntheticAVConfig(), overwri
     return anns
 
 
-def params_from_json(raw: dict) -> ClipParams:
-    """The :class:`ClipParams` stored in an annotation entry's ``params`` (JSON turns tuples into lists)."""
-    return ClipParams(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+def params_from_json(raw: dict, variant: str = 'default'):
+    """The clip parameters stored in an annotation entry's ``params`` (JSON turns tuples into lists):
+    :class:`ClipParams`, or ``HardClipParams`` for ``variant='hard'``."""
+    params_class = renderers(variant)[3]
+    return params_class(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
 
 
 def _manifest(cfg: SyntheticAVConfig) -> dict:
-    return dict(generator='clcr_plugin.datasets.synthetic_av', version=3, config=asdict(cfg))
+    config = asdict(cfg)
+    if cfg.variant == 'default':
+        del config['variant']  # sets generated before variants existed stay valid
+    return dict(generator='clcr_plugin.datasets.synthetic_av', version=3, config=config)
 
 
 def _round(x: float) -> float:

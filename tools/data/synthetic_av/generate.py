@@ -2,6 +2,7 @@
 
     python tools/data/synthetic_av/generate.py --out data/synthetic_av
     python tools/data/synthetic_av/generate.py --out /tmp/av --per-class 2 1 1 --size 32 --seed 3
+    python tools/data/synthetic_av/generate.py --variant hard     # -> data/synthetic_av_hard (README: "Harder variant")
 
 Writes <out>/{train,val,test}/NNNNNN.mp4 (MPEG-4 video + AAC audio),
 <out>/{train,val,test}.json (mmengine annotation format) and
@@ -11,13 +12,17 @@ import argparse
 import time
 from typing import List, Optional
 
-from clcr_plugin.datasets.synthetic_av import CLASSES, SyntheticAVConfig, generate, is_generated
+from clcr_plugin.datasets.synthetic_av import CLASSES, VARIANTS, SyntheticAVConfig, generate, is_generated
+
+DEFAULT_OUT = {'default': 'data/synthetic_av', 'hard': 'data/synthetic_av_hard'}
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     d = SyntheticAVConfig()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--out', default='data/synthetic_av', help='output folder (the data root)')
+    parser.add_argument('--out', help=f'output folder (the data root); default {DEFAULT_OUT}[variant]')
+    parser.add_argument('--variant', choices=VARIANTS, default=d.variant,
+                        help='default, or hard: the same factors at different levels per modality, with lures')
     parser.add_argument('--per-class', type=int, nargs=3, metavar=('TRAIN', 'VAL', 'TEST'),
                         default=(d.train_per_class, d.val_per_class, d.test_per_class),
                         help=f'clips per class in each split ({len(CLASSES)} classes)')
@@ -33,10 +38,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
+    args.out = args.out or DEFAULT_OUT[args.variant]
     train, val, test = args.per_class
     try:
         cfg = SyntheticAVConfig(seed=args.seed, train_per_class=train, val_per_class=val, test_per_class=test,
-                                size=args.size, fps=args.fps, seconds=args.seconds, sample_rate=args.sample_rate)
+                                size=args.size, fps=args.fps, seconds=args.seconds, sample_rate=args.sample_rate,
+                                variant=args.variant)
     except ValueError as exc:
         raise SystemExit(f'generate.py: error: {exc}') from exc
     if not args.overwrite and is_generated(args.out, cfg):

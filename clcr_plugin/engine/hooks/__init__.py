@@ -1,0 +1,1 @@
+from .grad_norm_hook import GradNormHook  # noqa: F401
