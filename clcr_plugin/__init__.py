@@ -36,6 +36,6 @@ if OPENMMLAB_AVAILABLE:
 
     compat.apply_all()
 
-    from . import datasets, evaluation, models  # noqa: E402,F401  (registers components)
+    from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers components)
 
 __version__ = '0.1.0'
