@@ -154,3 +154,14 @@ def test_configs_without_backbones_and_duplicate_names_are_rejected(tmp_path):
         compare.main([str(plain), '--work-dir', str(tmp_path)])
     with pytest.raises(ValueError, match=r"two configs share the name 'concat_r18"):
         compare.main([str(CONCAT), str(CONCAT), '--work-dir', str(tmp_path)])
+
+
+@pytest.mark.skipif(importlib.util.find_spec('matplotlib') is None, reason='matplotlib is not installed')
+def test_plots_are_written_for_each_modality_and_missing_modalities(tmp_path):
+    compare = load_compare()
+    conditions = compare.build_conditions(['rgb', 'audio'], [1.0])
+    rows = [dict(config=stem, seed=s, condition=c.name, metric='acc/top1', value=0.1 * s + 0.3)
+            for stem in ('a', 'b') for s in (0, 1) for c in conditions if (stem, c.name) != ('b', 'missing-audio')]
+    files = compare.plot(rows, ['a', 'b'], ['rgb', 'audio'], [1.0], str(tmp_path))
+    assert [Path(f).name for f in files] == ['noise_rgb.png', 'noise_audio.png', 'missing.png']
+    assert all(Path(f).read_bytes().startswith(b'\x89PNG') for f in files)

@@ -33,6 +33,7 @@ not part of a run's identity: after changing them, use a new work dir.
 import argparse
 import copy
 import csv
+import importlib.util
 import json
 import math
 import os
@@ -243,45 +244,67 @@ def markdown_table(rows: List[dict], stems: Sequence[str], conditions: Sequence[
     return '\n'.join(lines)
 
 
-def plot(rows: List[dict], stems: Sequence[str], modalities: Sequence[str], noise_levels: Sequence[float],
-         out_dir: str) -> List[str]:
-    """``noise_<m>.png`` (top-1 vs noise std, one line per config) and ``missing.png``; returns the files."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        print('[compare] matplotlib is not installed: no plots')
-        return []
-    values = top1_percent(rows)
+def _top1_stats(values: Dict[Tuple[str, str], List[float]], stem: str, condition: str) -> Tuple[float, float]:
+    """Mean top-1 (NaN if not measured) and its error bar (0 for a single seed)."""
+    if (stem, condition) not in values:
+        return math.nan, 0.0
+    mean, std = mean_std(values[stem, condition])
+    return mean, 0.0 if math.isnan(std) else std
 
-    def stats(stem: str, condition: str) -> Tuple[float, float]:
-        mean, std = mean_std(values[stem, condition]) if (stem, condition) in values else (math.nan, math.nan)
-        return mean, 0.0 if math.isnan(std) else std
 
-    files = []
-    xs = [0.0, *noise_levels]
-    for m in modalities:
-        fig = Figure(figsize=(5, 3.5))
-        ax = fig.add_subplot()
-        for stem in stems:
-            points = [stats(stem, 'clean')] + [stats(stem, f'noise-{m}-{std:g}') for std in noise_levels]
-            ax.errorbar(xs, [p[0] for p in points], yerr=[p[1] for p in points], marker='o', capsize=3, label=stem)
-        ax.set(title=f'Gaussian noise on {m}', xlabel='noise std (normalised input units)', ylabel='test top-1 (%)')
-        ax.legend(fontsize='x-small')
-        files.append(osp.join(out_dir, f'noise_{m}.png'))
-        fig.savefig(files[-1], dpi=100, bbox_inches='tight')
+def plot_noise(values, stems: Sequence[str], modality: str, noise_levels: Sequence[float], path: str) -> None:
+    """Top-1 vs the noise std on ``modality`` (0 = clean), one line per config, error bars over seeds."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5, 3.5))
+    ax = fig.add_subplot()
+    for stem in stems:
+        conditions = ['clean', *(f'noise-{modality}-{std:g}' for std in noise_levels)]
+        points = [_top1_stats(values, stem, c) for c in conditions]
+        ax.errorbar([0.0, *noise_levels], [p[0] for p in points], yerr=[p[1] for p in points], marker='o',
+                    capsize=3, label=stem)
+    ax.set(title=f'Gaussian noise on {modality}', xlabel='noise std (normalised input units)',
+           ylabel='test top-1 (%)')
+    ax.legend(fontsize='x-small', loc='upper center', bbox_to_anchor=(0.5, -0.18))
+    fig.savefig(path, dpi=100, bbox_inches='tight')
+
+
+def plot_missing(values, stems: Sequence[str], modalities: Sequence[str], path: str) -> None:
+    """Grouped bars: clean and each modality missing, one bar per config, error bars over seeds."""
+    from matplotlib.figure import Figure
+
     groups = ['clean', *(f'missing-{m}' for m in modalities)]
-    fig = Figure(figsize=(1.5 + 1.2 * len(groups) * max(len(stems), 2) / 2, 3.5))
+    fig = Figure(figsize=(1.5 + 0.6 * len(groups) * max(len(stems), 2), 3.5))
     ax = fig.add_subplot()
     width = 0.8 / len(stems)
     for i, stem in enumerate(stems):
-        points = [stats(stem, g) for g in groups]
-        ax.bar([j + i * width for j in range(len(groups))], [p[0] for p in points], width,
-               yerr=[p[1] for p in points], capsize=3, label=stem)
+        points = [_top1_stats(values, stem, g) for g in groups]
+        xs = [j + i * width for j in range(len(groups))]
+        ax.bar(xs, [p[0] for p in points], width, yerr=[p[1] for p in points], capsize=3, label=stem)
+        for x, (mean, _) in zip(xs, points):
+            if math.isnan(mean):
+                ax.text(x, 0, NA, ha='center', va='bottom', fontsize='x-small')
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(groups))], groups)
+    ax.set_xlim(-width / 2 - 0.2, len(groups) - width / 2)  # keeps unmeasured (n/a) slots in view
     ax.set(title='Missing modality at test time', ylabel='test top-1 (%)')
-    ax.legend(fontsize='x-small')
+    ax.legend(fontsize='x-small', loc='upper center', bbox_to_anchor=(0.5, -0.12))
+    fig.savefig(path, dpi=100, bbox_inches='tight')
+
+
+def plot(rows: List[dict], stems: Sequence[str], modalities: Sequence[str], noise_levels: Sequence[float],
+         out_dir: str) -> List[str]:
+    """``noise_<m>.png`` per modality and ``missing.png`` in ``out_dir``; returns their paths ([] without
+    matplotlib)."""
+    if importlib.util.find_spec('matplotlib') is None:
+        print('[compare] matplotlib is not installed: no plots')
+        return []
+    values = top1_percent(rows)
+    files = []
+    for m in modalities:
+        files.append(osp.join(out_dir, f'noise_{m}.png'))
+        plot_noise(values, stems, m, noise_levels, files[-1])
     files.append(osp.join(out_dir, 'missing.png'))
-    fig.savefig(files[-1], dpi=100, bbox_inches='tight')
+    plot_missing(values, stems, modalities, files[-1])
     return files
 
 
