@@ -61,9 +61,12 @@ class Condition:
     drop: Tuple[str, ...] = ()
 
 
+CLEAN = Condition('clean')
+
+
 def build_conditions(modalities: Sequence[str], noise_levels: Sequence[float]) -> List[Condition]:
     """``clean``, then ``noise-<m>-<std>`` per modality and level, then ``missing-<m>`` per modality."""
-    conditions = [Condition('clean')]
+    conditions = [CLEAN]
     for m in modalities:
         conditions += [Condition(f'noise-{m}-{std:g}', m, noise_std={m: std}) for std in noise_levels]
     return conditions + [Condition(f'missing-{m}', m, drop=(m, )) for m in modalities]
@@ -119,16 +122,21 @@ def run_runner(cfg: Config, job) -> dict:
         compat.shutdown_distributed()
 
 
-def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
-    """Train (resuming if a checkpoint exists) and test one config with one seed; skip if already done.
+def finished_run(run_dir: str) -> Optional[dict]:
+    """``<run_dir>/test_metrics.json`` if it exists and its checkpoint too, else None.
 
-    Returns the content of ``<run_dir>/test_metrics.json``: ``metrics``,
-    ``checkpoint`` (file name in ``run_dir``), ``seed`` and ``seconds``
-    (training and test in this invocation).
+    It holds ``metrics``, ``checkpoint`` (file name in ``run_dir``), ``seed``
+    and ``seconds`` (training and test in the invocation that finished it).
     """
-    metrics_file = osp.join(run_dir, 'test_metrics.json')
-    done = read_json(metrics_file)
-    if done is not None and osp.isfile(osp.join(run_dir, done['checkpoint'])):
+    done = read_json(osp.join(run_dir, 'test_metrics.json'))
+    return done if done is not None and osp.isfile(osp.join(run_dir, done['checkpoint'])) else None
+
+
+def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
+    """Train (resuming from the last checkpoint if any) and test one config with one seed, unless
+    :func:`finished_run` finds it done; returns :func:`finished_run`'s record."""
+    done = finished_run(run_dir)
+    if done is not None:
         print(f'[compare] {name}: trained and tested earlier, not redone')
         return done
     cfg = copy.deepcopy(cfg)
@@ -145,10 +153,13 @@ def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
         return runner.test()
 
     metrics = run_runner(cfg, job)
-    done = dict(metrics={k: float(v) for k, v in metrics.items()},
-                checkpoint=osp.basename(find_latest_checkpoint(run_dir)), seed=seed,
+    checkpoint = find_latest_checkpoint(run_dir)
+    if checkpoint is None:
+        raise FileNotFoundError(f'{name}: training saved no checkpoint in {run_dir}; compare.py tests the last one '
+                                '(keep default_hooks.checkpoint)')
+    done = dict(metrics={k: float(v) for k, v in metrics.items()}, checkpoint=osp.basename(checkpoint), seed=seed,
                 seconds=round(time.perf_counter() - start, 1))
-    write_json(metrics_file, done)
+    write_json(osp.join(run_dir, 'test_metrics.json'), done)
     return done
 
 
@@ -182,18 +193,16 @@ def measure(configs: Dict[str, Tuple[Config, Tuple[str, ...]]], seeds: Sequence[
             name = f'{stem}/seed{seed}'
             run_dir = osp.join(work_dir, stem, f'seed{seed}')
             if eval_only:
-                trained = read_json(osp.join(run_dir, 'test_metrics.json'))
-                if trained is None or not osp.isfile(osp.join(run_dir, trained['checkpoint'])):
+                trained = finished_run(run_dir)
+                if trained is None:
                     raise FileNotFoundError(f'--eval-only: {run_dir} holds no finished run (test_metrics.json and '
                                             'its checkpoint); run without --eval-only first')
             else:
                 trained = train_and_test(cfg, run_dir, seed, name)
-            clean = evaluate(cfg, run_dir, trained, conditions[0], name)
+            clean = evaluate(cfg, run_dir, trained, CLEAN, name)
             for condition in conditions:
-                if condition.modality is None:
-                    metrics = clean
-                elif condition.modality not in modalities:
-                    metrics = clean  # the model never reads this modality
+                if condition.modality is None or condition.modality not in modalities:
+                    metrics = clean  # clean, or a modality the model never reads
                 elif set(modalities) <= set(condition.drop):
                     continue  # no input left: no result
                 else:
