@@ -28,9 +28,14 @@ class SharedPrivateBases(nn.Module):
             raise ValueError('need shared_dim >= 1, private_dim >= 1 and shared_dim + private_dim <= embed_dim; '
                              f'got shared_dim={shared_dim}, private_dim={private_dim}, embed_dim={embed_dim}')
         self.shared_dim = shared_dim
-        self.frame = orthogonal(nn.Linear(embed_dim, embed_dim, bias=False))
+        # matrix_exp for both frames: torch's default for a tall matrix,
+        # 'householder', multiplies the columns by int(diagonal of the raw
+        # parameter); any weight decay moves that diagonal off +-1 and the
+        # basis becomes exactly zero after the first AdamW step.
+        self.frame = orthogonal(nn.Linear(embed_dim, embed_dim, bias=False), orthogonal_map='matrix_exp')
         self.private = nn.ModuleDict({
-            m: orthogonal(nn.Linear(private_dim, embed_dim - shared_dim, bias=False)) for m in modalities})
+            m: orthogonal(nn.Linear(private_dim, embed_dim - shared_dim, bias=False), orthogonal_map='matrix_exp')
+            for m in modalities})
 
     def shared_basis(self) -> Tensor:
         """``U_sh`` (d, d_sh)."""

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from clcr_plugin.models.clcr import SharedPrivateBases
@@ -32,6 +33,25 @@ def test_bases_stay_on_the_manifold_after_50_optimiser_steps():
         loss.backward()
         opt.step()
     assert not torch.allclose(before, bases.shared_basis())  # it did learn
+    assert_bases_orthogonal(bases, names)
+
+
+def test_private_basis_survives_adamw_weight_decay():
+    """Regression: with torch's householder map the private basis became exactly 0 after one AdamW step."""
+    torch.manual_seed(0)
+    names = ['rgb', 'audio']
+    bases = SharedPrivateBases(32, 12, 8, names)
+    opt = torch.optim.AdamW(bases.parameters(), lr=1e-3, weight_decay=1e-4)
+    x = torch.randn(16, 5, 32)
+    for _ in range(5):
+        shared, private = bases({m: x for m in names})
+        loss = sum(private[m].sum() + shared[m].sum() for m in names) * 1e-3
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    _, u_pr = bases.bases(names)
+    for m in names:
+        assert u_pr[m].norm() == pytest.approx(8 ** 0.5, rel=1e-4)
     assert_bases_orthogonal(bases, names)
 
 
