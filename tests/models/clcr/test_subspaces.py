@@ -51,7 +51,7 @@ def test_private_basis_survives_adamw_weight_decay():
         opt.step()
     _, u_pr = bases.bases(names)
     for m in names:
-        assert u_pr[m].norm() == pytest.approx(8 ** 0.5, rel=1e-4)
+        assert u_pr[m].norm().item() == pytest.approx(8 ** 0.5, rel=1e-4)
     assert_bases_orthogonal(bases, names)
 
 
