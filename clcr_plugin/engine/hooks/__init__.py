@@ -1,0 +1,3 @@
+from .clcr_diagnostics_hook import CLCRDiagnosticsHook
+
+__all__ = ['CLCRDiagnosticsHook']
