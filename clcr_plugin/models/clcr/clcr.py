@@ -86,7 +86,7 @@ class CLCR(nn.Module):
         hidden_dim (int): width of InterCAD's anchor MLP and private gate. Default 128.
         private_fusion (str): ``'sum'`` (width ``d_sh + d_pr``) or ``'concat'``
             (width ``d_sh + M * d_pr``) of the gated private summaries. Default 'sum'.
-        dropout (float): attention dropout of the exchange. Default 0.
+        dropout (float): attention dropout of the exchange. Default 0.0.
         lambda_intra (float): weight of ``L_intra``. Default 0.1.
         lambda_pr (float): weight of ``L_pr``. Default 0.1.
         lambda_sp (float): weight of ``L_sp``. Default 0.1.
