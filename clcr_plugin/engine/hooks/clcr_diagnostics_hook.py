@@ -90,7 +90,7 @@ class CLCRDiagnosticsHook(Hook):
 
     def _add_eval(self, runner, mode: str, data_batch) -> None:
         samples = data_batch.get('data_samples') if isinstance(data_batch, dict) else None
-        self._meters[mode].add(self._neck_scalars(runner), float(len(samples)) if samples else 1.0)
+        self._meters[mode].add(self._neck_scalars(runner), 1.0 if samples is None else float(len(samples)))
 
     def _finish(self, runner, mode: str, metrics: Optional[dict]) -> None:
         means = self._meters[mode].means(reduce=True)
