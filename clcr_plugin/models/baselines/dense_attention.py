@@ -31,7 +31,9 @@ class DenseCrossModalAttention(nn.Module):
         self.ffn = nn.Sequential(nn.Linear(embed_dim, 4 * embed_dim), nn.GELU(), nn.Linear(4 * embed_dim, embed_dim))
         self.out_dim = embed_dim * len(self.names)
 
-    def forward(self, feats: Mapping[str, Sequence[Tensor]], available: Optional[Mapping[str, Tensor]] = None) -> Tensor:
+    def forward(self,
+                feats: Mapping[str, Sequence[Tensor]],
+                available: Optional[Mapping[str, Tensor]] = None) -> Tensor:
         """Fuse ``{m: [..., deepest]}`` -> (N, M * d).
 
         A missing modality gives zeros in its slot. ``available={m: (N,) bool}``
@@ -42,8 +44,8 @@ class DenseCrossModalAttention(nn.Module):
         tokens: Dict[str, Tensor] = {m: self.adapters[m](feats[m][-1])[0] for m in given}  # (N, T_m, d)
         ref = tokens[given[0]]
         N, _, d = ref.shape
-        avail = {m: (available or {}).get(m, torch.ones(N, dtype=torch.bool, device=ref.device)).to(ref.device, torch.bool)
-                 for m in given}
+        ones = torch.ones(N, dtype=torch.bool, device=ref.device)
+        avail = {m: (available or {}).get(m, ones).to(ref.device, torch.bool) for m in given}
         pooled = []
         for m in self.names:
             if m not in tokens:

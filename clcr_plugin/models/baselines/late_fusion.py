@@ -27,7 +27,9 @@ class ConcatPool(nn.Module):
         self.in_channels = dict(in_channels)
         self.out_dim = sum(self.in_channels.values())
 
-    def forward(self, feats: Mapping[str, Sequence[Tensor]], available: Optional[Mapping[str, Tensor]] = None) -> Tensor:
+    def forward(self,
+                feats: Mapping[str, Sequence[Tensor]],
+                available: Optional[Mapping[str, Tensor]] = None) -> Tensor:
         """Fuse ``{m: [..., deepest (N, C_m, ...)]}`` -> (N, sum C_m).
 
         A missing modality, or one marked False in ``available={m: (N,) bool}``

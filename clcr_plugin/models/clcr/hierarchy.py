@@ -129,8 +129,9 @@ class SemanticHierarchyEncoder(nn.Module):
         for name, spec in modalities.items():
             missing = {'in_channels', 'grids'} - set(spec)
             if missing:
-                raise KeyError(f'modalities[{name!r}] lacks {sorted(missing)}; '
-                               'expected dict(in_channels=[...], grids=[...]) with one entry per level')
+                raise KeyError(f'modalities[{name!r}] lacks {sorted(missing)}; expected dict(in_channels=[...], '
+                               'grids=[...]) with one entry per level (MultiModalRecognizer fills them from its '
+                               'backbones)')
             in_channels, grids = list(spec['in_channels']), list(spec['grids'])
             if len(in_channels) != len(grids):
                 raise ValueError(f'modalities[{name!r}]: {len(in_channels)} in_channels but {len(grids)} grids')

@@ -23,7 +23,8 @@ def test_unavailable_modality_is_zero_like_an_absent_key(feats, assert_unavailab
 
 
 def test_complete_config_fills_and_checks_in_channels(level_shapes):
-    assert ConcatFusion.complete_config(dict(type='ConcatFusion'), level_shapes)['in_channels'] == dict(rgb=8, audio=8)
+    filled = ConcatFusion.complete_config(dict(type='ConcatFusion'), level_shapes)
+    assert filled['in_channels'] == dict(rgb=8, audio=8)
     assert ConcatFusion.complete_config(dict(in_channels=dict(audio=None)), level_shapes)['in_channels'] == dict(audio=8)
     with pytest.raises(ValueError, match='neck.in_channels.rgb=512, but the backbone gives 8'):
         ConcatFusion.complete_config(dict(in_channels=dict(rgb=512, audio=8)), level_shapes)

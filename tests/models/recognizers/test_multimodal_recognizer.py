@@ -138,7 +138,8 @@ def test_clear_errors_for_bad_layouts_and_config():
 
 def inferred_config(**neck):
     cfg = resnet2d_plus_audio()
-    cfg['neck'] = dict(type='CLCRFusion', embed_dim=32, shared_dim=16, private_dim=8, num_heads=2, hidden_dim=16, **neck)
+    cfg['neck'] = dict(type='CLCRFusion', embed_dim=32, shared_dim=16, private_dim=8, num_heads=2, hidden_dim=16,
+                       **neck)
     cfg['cls_head'] = dict(type='TSNHead', num_classes=4, average_clips='prob')
     return cfg
 
