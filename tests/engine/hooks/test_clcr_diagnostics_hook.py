@@ -59,7 +59,7 @@ def toy_runner(tmp_path, train_items=8, eval_items=5, interval=None):
                   optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.0)),
                   val_evaluator=Evaluator(NullMetric()), test_evaluator=Evaluator(NullMetric()),
                   default_hooks=dict(logger=dict(type='LoggerHook', interval=3), checkpoint=None),
-                  custom_hooks=[CLCRDiagnosticsHook(interval)], default_scope='mmengine',
+                  custom_hooks=[CLCRDiagnosticsHook(interval)], default_scope='mmaction',
                   experiment_name=f'toy_{tmp_path.name}')  # one MessageHub per test
 
 
