@@ -1,4 +1,5 @@
 """Every config in configs/ builds its model and runs one loss and one predict step on real tiny data."""
+import ast
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,19 @@ def test_every_config_is_covered():
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_config_inherits_only_base_files_and_leaves_inferable_shapes_out(path):
+    """Methods and baselines are siblings on a neutral base; in_channels follow from the backbones."""
+    assignments = [node for node in ast.parse(path.read_text()).body if isinstance(node, ast.Assign)]
+    bases = next(ast.literal_eval(a.value) for a in assignments if a.targets[0].id == '_base_')
+    assert bases and all('_base_/' in b for b in bases), bases
+    cfg = Config.fromfile(str(path))
+    assert cfg.model.cls_head.get('in_channels') is None
+    neck = cfg.model.neck
+    assert 'in_channels' not in neck
+    assert all('in_channels' not in spec for spec in neck.get('modalities', {}).values())
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_config_builds_and_steps(path, tiny_av_set):
     cfg = Config.fromfile(str(path))
     assert cfg.custom_imports['imports'] == ['clcr_plugin']
@@ -40,7 +54,8 @@ def test_config_builds_and_steps(path, tiny_av_set):
     losses = model(**data, mode='loss')
     assert 'loss_cls' in losses and torch.isfinite(losses['loss_cls'])
     sum(v for k, v in losses.items() if k.startswith('loss')).backward()
-    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+    for m, taps in model.backbones.items():  # the task gradient reaches every backbone
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in taps.parameters()), m
     model.eval()
     data = model.data_preprocessor(pseudo_collate([test_set[0], test_set[1]]), training=False)
     with torch.no_grad():

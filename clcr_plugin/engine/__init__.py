@@ -1,1 +1,4 @@
-from .hooks import GradNormHook  # noqa: F401  (registers the hooks in mmaction's HOOKS)
+"""Training-loop components registered in mmaction2's registries."""
+from .hooks import CLCRDiagnosticsHook, GradNormHook
+
+__all__ = ['CLCRDiagnosticsHook', 'GradNormHook']

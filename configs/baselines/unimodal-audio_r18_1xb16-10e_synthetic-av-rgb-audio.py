@@ -1,4 +1,4 @@
-_base_ = ['../clcr/clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']
+_base_ = ['../_base_/r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']
 # Audio only: the RGB frames the pipeline loads are ignored by the model.
 model = dict(
     backbones=dict(_delete_=True,
@@ -6,5 +6,4 @@ model = dict(
                               norm_eval=False)),
     frames_per_view=dict(_delete_=True),
     ignore_inputs=('rgb', ),
-    neck=dict(_delete_=True, type='UnimodalFusion', modality='audio', in_channels=512),
-    cls_head=dict(in_channels=512))
+    neck=dict(type='UnimodalFusion', modality='audio'))

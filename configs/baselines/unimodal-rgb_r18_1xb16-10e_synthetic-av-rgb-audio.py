@@ -1,8 +1,7 @@
-_base_ = ['../clcr/clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']
+_base_ = ['../_base_/r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']
 # RGB only: the audio the pipeline loads is ignored by the model.
 model = dict(
     backbones=dict(_delete_=True,
                    rgb=dict(type='ResNet', depth=18, pretrained=None, out_indices=(1, 2, 3), norm_eval=False)),
     ignore_inputs=('audio', ),
-    neck=dict(_delete_=True, type='UnimodalFusion', modality='rgb', in_channels=512),
-    cls_head=dict(in_channels=512))
+    neck=dict(type='UnimodalFusion', modality='rgb'))

@@ -1,18 +1,12 @@
-_base_ = [
-    'mmaction::_base_/default_runtime.py',
-    '../_base_/models/r18_rgb_audio.py',
-    '../_base_/datasets/synthetic_av_rgb_audio.py',
-    '../_base_/schedules/adamw_10e.py',
-]
-custom_imports = dict(imports=['clcr_plugin'], allow_failed_imports=False)
+_base_ = ['../_base_/r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']
 
 # Level tokens: RGB stages give (C, 3 frames, H, W) maps, audio stages (C, F, T).
+# in_channels and the RGB grids come from the backbones (default grids); the
+# audio grids keep more time tokens at the shallow level than the default (2, 4).
 model = dict(
     neck=dict(
         type='CLCRFusion',
-        modalities=dict(
-            rgb=dict(in_channels=[128, 256, 512], grids=[(3, 2, 2), (3, 2, 2), (3, 1, 1)]),
-            audio=dict(in_channels=[128, 256, 512], grids=[(2, 8), (2, 4), (1, 4)])),
+        modalities=dict(rgb=dict(), audio=dict(grids=[(2, 8), (2, 4), (1, 4)])),
         embed_dim=128,
         shared_dim=64,
         private_dim=32,
@@ -20,7 +14,8 @@ model = dict(
         hidden_dim=64,
         budget=dict(init_rate=0.68, min_rate=0.1, max_rate=1.0),
         lambda_intra=0.1,
-        lambda_inter=0.1),
-    cls_head=dict(in_channels=96))
+        lambda_pr=0.1,
+        lambda_sp=0.1,
+        lambda_mix=0.1))
 
-default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=5, save_best='auto', max_keep_ckpts=2))
+custom_hooks = [dict(type='CLCRDiagnosticsHook')]

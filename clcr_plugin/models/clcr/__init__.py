@@ -1,8 +1,8 @@
 """The CLCR method in plain PyTorch (no OpenMMLab imports)."""
 from .budget import TokenBudget
-from .clcr import CLCR, CLCROutput
+from .clcr import CLCR, CLCROutput, clcr_args_doc, clcr_arguments, diagnostic_scalars
 from .exchange import SharedExchange
-from .hierarchy import SemanticHierarchyEncoder, TokenAdapter
+from .hierarchy import SemanticHierarchyEncoder, TokenAdapter, default_grid, feature_channels
 from .inter_cad import InterCAD
 from .intra_ced import IntraCED
 from .modality_dropout import modality_dropout_mask
@@ -13,8 +13,8 @@ from .subspaces import SharedPrivateBases
 
 __all__ = [
     'CLCR', 'CLCROutput', 'InterCAD', 'IntraCED', 'SemanticHierarchyEncoder', 'SharedExchange',
-    'SharedPrivateBases', 'TokenAdapter', 'TokenBudget', 'capped_simplex_projection',
-    'cross_correlation_penalty', 'intra_level_loss', 'level_mixing_loss', 'modality_dropout_mask',
-    'private_redundancy_loss',
+    'SharedPrivateBases', 'TokenAdapter', 'TokenBudget', 'capped_simplex_projection', 'clcr_args_doc',
+    'clcr_arguments', 'cross_correlation_penalty', 'default_grid', 'diagnostic_scalars', 'feature_channels',
+    'intra_level_loss', 'level_mixing_loss', 'modality_dropout_mask', 'private_redundancy_loss',
     'shared_private_leakage_loss'
 ]

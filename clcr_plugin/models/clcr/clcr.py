@@ -1,6 +1,7 @@
 """CLCR: the whole method as one plain-PyTorch module."""
+import inspect
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -11,7 +12,7 @@ from .intra_ced import IntraCED
 from .losses import (intra_level_loss, level_mixing_loss, private_redundancy_loss,
                      shared_private_leakage_loss)
 
-LOSS_GROUPS = {'intra': 'lambda_intra', 'pr': 'lambda_inter', 'sp': 'lambda_inter', 'mix': 'lambda_inter'}
+LOSS_TERMS = ('intra', 'pr', 'sp', 'mix')
 
 
 @dataclass
@@ -19,10 +20,18 @@ class CLCROutput:
     """What :class:`CLCR` returns.
 
     fused: (N, out_dim) task representation ``z_sh (+) u_pr``.
-    losses: unweighted regularisers ``intra``, ``pr``, ``sp``, ``mix`` (scalars).
+    losses: the *weighted* regularisers ``loss_intra = lambda_intra * L_intra``,
+        ``loss_pr``, ``loss_sp``, ``loss_mix`` (scalars), ready to be summed
+        with the task loss.
     diagnostics: detached tensors: ``participation_rate`` (L,) realised mean
         gate sum / valid tokens, ``budget_rate`` (L,) learned ``r_l``,
-        ``omega`` (N, L), ``modality_weights`` (N, M), ``eta`` (N, M).
+        ``omega`` (N, L), ``modality_weights`` (N, M), ``eta`` (N, M), and
+        the unweighted regularisers ``reg_intra``, ``reg_pr``, ``reg_sp``,
+        ``reg_mix`` (scalars).
+    summaries: per-level per-modality token means (not detached):
+        ``shared`` (N, M, L, d_sh) after the exchange, ``shared_before``
+        (N, M, L, d_sh) and ``private`` (N, M, L, d_pr); an absent or
+        unavailable modality's slot is zero.
     modalities: names of the M configured modalities, the order of the (N, M)
         tensors (an absent modality has weight 0 and eta 0).
     """
@@ -30,7 +39,28 @@ class CLCROutput:
     fused: Tensor
     losses: Dict[str, Tensor]
     diagnostics: Dict[str, Tensor]
+    summaries: Dict[str, Tensor] = field(default_factory=dict)
     modalities: Tuple[str, ...] = field(default_factory=tuple)
+
+
+def diagnostic_scalars(diagnostics: Mapping[str, Tensor], modalities: Sequence[str]) -> Dict[str, Tensor]:
+    """:attr:`CLCROutput.diagnostics` as named detached 0-d tensors (no host sync).
+
+    ``clcr_rate_l{l}`` (realised participation rate of level l, 1-based),
+    ``clcr_budget_l{l}`` (learned rate), ``clcr_omega_l{l}`` (mean level
+    weight), ``clcr_weight_{m}`` (mean shared-path modality weight),
+    ``clcr_eta_{m}`` (mean private gate), ``clcr_reg_{term}`` (unweighted
+    regulariser ``L_intra``, ``L_pr``, ``L_sp``, ``L_mix``).
+    """
+    d = diagnostics
+    scalars = {}
+    for prefix, values in (('rate_l', d['participation_rate']), ('budget_l', d['budget_rate']),
+                           ('omega_l', d['omega'].mean(0))):
+        scalars.update({f'clcr_{prefix}{i + 1}': v for i, v in enumerate(values.unbind())})
+    for prefix, values in (('weight_', d['modality_weights'].mean(0)), ('eta_', d['eta'].mean(0))):
+        scalars.update({f'clcr_{prefix}{m}': v for m, v in zip(modalities, values.unbind())})
+    scalars.update({f'clcr_reg_{term}': d[f'reg_{term}'] for term in LOSS_TERMS})
+    return scalars
 
 
 def masked_token_mean(tokens: Tensor, mask: Tensor) -> Tensor:
@@ -43,21 +73,24 @@ class CLCR(nn.Module):
     """Cross-Level Co-Representation over any number of modalities and levels.
 
     Args:
-        modalities: ``{name: dict(in_channels=[C_1..C_L], grids=[g_1..g_L])}``;
+        modalities (dict): ``{name: dict(in_channels=[C_1..C_L], grids=[g_1..g_L])}``;
             each grid is ``(t,)`` for sequences, ``(h, w)`` for 2D maps or
             ``(t, h, w)`` for 3D maps (see :class:`TokenAdapter`).
-        embed_dim: token width ``d``. Default 256.
-        shared_dim: shared subspace width ``d_sh``. Default 128.
-        private_dim: private subspace width ``d_pr``. Default 64.
-        num_heads: heads of the shared exchange. Default 4.
-        budget: :class:`TokenBudget` arguments (``init_rate`` 0.68,
-            ``min_rate`` 0.1, ``max_rate`` 1.0, ``score_scale`` 1.0).
-        hidden_dim: width of InterCAD's anchor MLP and private gate. Default 128.
-        private_fusion: ``'sum'`` (width ``d_sh + d_pr``) or ``'concat'``
+        embed_dim (int): token width ``d``. Default 256.
+        shared_dim (int): shared subspace width ``d_sh``. Default 128.
+        private_dim (int): private subspace width ``d_pr``. Default 64.
+        num_heads (int): heads of the shared exchange. Default 4.
+        budget (dict, optional): :class:`TokenBudget` arguments (``init_rate``
+            0.68, ``min_rate`` 0.1, ``max_rate`` 1.0, ``score_scale`` 1.0).
+            Default None (those defaults).
+        hidden_dim (int): width of InterCAD's anchor MLP and private gate. Default 128.
+        private_fusion (str): ``'sum'`` (width ``d_sh + d_pr``) or ``'concat'``
             (width ``d_sh + M * d_pr``) of the gated private summaries. Default 'sum'.
-        dropout: attention dropout of the exchange. Default 0.
-        lambda_intra: weight of ``L_intra``. Default 0.1.
-        lambda_inter: weight of ``L_pr``, ``L_sp`` and ``L_mix``. Default 0.1.
+        dropout (float): attention dropout of the exchange. Default 0.0.
+        lambda_intra (float): weight of ``L_intra``. Default 0.1.
+        lambda_pr (float): weight of ``L_pr``. Default 0.1.
+        lambda_sp (float): weight of ``L_sp``. Default 0.1.
+        lambda_mix (float): weight of ``L_mix``. Default 0.1.
     """
 
     def __init__(self,
@@ -71,7 +104,9 @@ class CLCR(nn.Module):
                  private_fusion: str = 'sum',
                  dropout: float = 0.0,
                  lambda_intra: float = 0.1,
-                 lambda_inter: float = 0.1) -> None:
+                 lambda_pr: float = 0.1,
+                 lambda_sp: float = 0.1,
+                 lambda_mix: float = 0.1) -> None:
         super().__init__()
         self.modality_names = tuple(modalities)
         self.encoder = SemanticHierarchyEncoder(modalities, embed_dim)
@@ -82,11 +117,11 @@ class CLCR(nn.Module):
         self.aggregator = InterCAD(shared_dim, private_dim, self.num_levels, hidden_dim,
                                    len(self.modality_names), private_fusion)
         self.out_dim = self.aggregator.out_dim
-        self.loss_weights = {'lambda_intra': float(lambda_intra), 'lambda_inter': float(lambda_inter)}
-
-    def weighted_losses(self, losses: Mapping[str, Tensor]) -> Dict[str, Tensor]:
-        """``{'loss_intra': lambda_intra * L_intra, 'loss_pr': lambda_inter * L_pr, ...}``."""
-        return {f'loss_{k}': self.loss_weights[LOSS_GROUPS[k]] * v for k, v in losses.items()}
+        self.loss_weights = dict(intra=float(lambda_intra), pr=float(lambda_pr), sp=float(lambda_sp),
+                                 mix=float(lambda_mix))
+        negative = {f'lambda_{k}': v for k, v in self.loss_weights.items() if v < 0}
+        if negative:
+            raise ValueError(f'loss weights must be >= 0, got {negative}')
 
     def _check_inputs(self, feats: Mapping[str, Sequence[Tensor]]) -> None:
         unknown = set(feats) - set(self.modality_names)
@@ -96,11 +131,18 @@ class CLCR(nn.Module):
         if not feats:
             raise ValueError(f'CLCR got no modality; configured: {list(self.modality_names)}')
 
+    def _to_all_slots(self, x: Tensor, names: List[str]) -> Tensor:
+        """(N, M_given, ...) in ``names`` order -> (N, M, ...) in configured order, zeros for absent ones."""
+        if len(names) == len(self.modality_names):
+            return x
+        slots = torch.tensor([self.modality_names.index(m) for m in names], device=x.device)
+        return x.new_zeros(x.shape[0], len(self.modality_names), *x.shape[2:]).index_copy(1, slots, x)
+
     def forward(self,
                 feats: Mapping[str, Sequence[Tensor]],
                 masks: Optional[Mapping[str, Sequence[Optional[Tensor]]]] = None,
                 available: Optional[Mapping[str, Tensor]] = None) -> CLCROutput:
-        """Fuse per-level features of the modalities that are present.
+        """Fuse per-level features of the modalities given.
 
         Args:
             feats: ``{modality: [level-1 .. level-L features]}``, any subset of
@@ -118,15 +160,16 @@ class CLCR(nn.Module):
         encoded = self.encoder({m: feats[m] for m in names}, masks)
         N = encoded[names[0]][0][0].shape[0]
         device = encoded[names[0]][0][0].device
-        present = torch.stack([
+        avail = torch.stack([
             (available or {}).get(m, torch.ones(N, dtype=torch.bool, device=device)).to(device, torch.bool)
-            for m in names], dim=1)  # (N, M)
+            for m in names], dim=1)  # (N, M_given)
 
         shared, shared_before, private, rates = [], [], [], []
         for level, intra in enumerate(self.levels):
-            masks_l = {m: encoded[m][level][1] & present[:, i:i + 1] for i, m in enumerate(names)}
+            masks_l = {m: encoded[m][level][1] & avail[:, i:i + 1] for i, m in enumerate(names)}
             out = intra({m: encoded[m][level][0] for m in names}, masks_l)
-            def summaries(tokens: Dict[str, Tensor]) -> Tensor:  # (N, M, D) token means per modality
+
+            def summaries(tokens: Dict[str, Tensor]) -> Tensor:  # (N, M_given, D) token means per modality
                 return torch.stack([masked_token_mean(tokens[m], masks_l[m]) for m in names], 1)
 
             shared.append(summaries(out.shared))
@@ -135,32 +178,43 @@ class CLCR(nn.Module):
             gate_sum = sum(out.gates[m].sum(-1) for m in names)  # (N,)
             valid = sum(masks_l[m].sum(-1) for m in names).to(gate_sum.dtype)
             rates.append(gate_sum.sum() / valid.sum().clamp_min(1.0))
-        shared_t = torch.stack(shared, 2)  # (N, M, L, d_sh)
+        shared_t = torch.stack(shared, 2)  # (N, M_given, L, d_sh)
         shared_before_t = torch.stack(shared_before, 2)
-        private_t = torch.stack(private, 2)  # (N, M, L, d_pr)
+        private_t = torch.stack(private, 2)  # (N, M_given, L, d_pr)
 
         # InterCAD sees every configured modality (absent ones zero and masked),
-        # so its output layout does not depend on which modalities are present.
-        if len(names) == len(self.modality_names):
-            agg = self.aggregator(shared_t, private_t, present)
-        else:
-            slots = torch.tensor([self.modality_names.index(m) for m in names], device=device)
-            M = len(self.modality_names)
-            agg = self.aggregator(
-                shared_t.new_zeros(N, M, *shared_t.shape[2:]).index_copy(1, slots, shared_t),
-                private_t.new_zeros(N, M, *private_t.shape[2:]).index_copy(1, slots, private_t),
-                present.new_zeros(N, M).index_copy(1, slots, present))
-        losses = {
-            'intra': intra_level_loss(shared_before_t, private_t, present),
-            'pr': private_redundancy_loss(private_t, present),
-            'sp': shared_private_leakage_loss(shared_t, private_t, present),
+        # so its output layout does not depend on which modalities are given.
+        summaries_all = {k: self._to_all_slots(v, names) for k, v in
+                         (('shared', shared_t), ('shared_before', shared_before_t), ('private', private_t))}
+        agg = self.aggregator(summaries_all['shared'], summaries_all['private'], self._to_all_slots(avail, names))
+        # The regularisers' batch statistics use the given modalities only.
+        raw = {
+            'intra': intra_level_loss(shared_before_t, private_t, avail),
+            'pr': private_redundancy_loss(private_t, avail),
+            'sp': shared_private_leakage_loss(shared_t, private_t, avail),
             'mix': level_mixing_loss(agg.omega),
         }
+        losses = {f'loss_{k}': self.loss_weights[k] * v for k, v in raw.items()}
         diagnostics = {
             'participation_rate': torch.stack(rates).detach(),
             'budget_rate': torch.stack([intra.budget.rate for intra in self.levels]).detach(),
             'omega': agg.omega.detach(),
             'modality_weights': agg.modality_weights.detach(),
             'eta': agg.eta.detach(),
+            **{f'reg_{k}': v.detach() for k, v in raw.items()},
         }
-        return CLCROutput(agg.fused, losses, diagnostics, self.modality_names)
+        return CLCROutput(agg.fused, losses, diagnostics, summaries_all, self.modality_names)
+
+
+def clcr_arguments() -> Dict[str, inspect.Parameter]:
+    """The keyword arguments of :class:`CLCR` (besides ``modalities``), with their defaults."""
+    params = dict(inspect.signature(CLCR.__init__).parameters)
+    params.pop('self')
+    params.pop('modalities')
+    return params
+
+
+def clcr_args_doc() -> str:
+    """The ``Args:`` entries of :class:`CLCR`'s docstring, as written there (one source for wrappers)."""
+    doc = inspect.cleandoc(CLCR.__doc__)
+    return doc[doc.index('Args:') + len('Args:'):].strip('\n')

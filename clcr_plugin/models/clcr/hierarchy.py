@@ -11,6 +11,33 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 _KIND_BY_GRID = {1: 'sequence (N, T, C)', 2: '2D map (N, C, H, W)', 3: '3D map (N, C, T, H, W)'}
+_GRID_RANK_BY_DIM = {3: 1, 4: 2, 5: 3}
+# Default token grid caps per input kind: (t,) for sequences, (h, w) for 2D
+# maps (often F x T spectrograms: time is the wider axis), (t, h, w) for 3D maps.
+DEFAULT_GRID_CAPS = {1: (8,), 2: (2, 4), 3: (4, 2, 2)}
+
+
+def feature_grid_rank(shape: Sequence[int]) -> int:
+    """Grid length for a feature of this shape: 1 for (N, T, C), 2 for (N, C, H, W), 3 for (N, C, T, H, W)."""
+    if len(shape) not in _GRID_RANK_BY_DIM:
+        raise ValueError(f'expected a (N, T, C), (N, C, H, W) or (N, C, T, H, W) feature, got shape {tuple(shape)}')
+    return _GRID_RANK_BY_DIM[len(shape)]
+
+
+def feature_channels(shape: Sequence[int]) -> int:
+    """Channels ``C`` of a (N, T, C) sequence, (N, C, H, W) 2D map or (N, C, T, H, W) 3D map."""
+    return int(shape[-1] if feature_grid_rank(shape) == 1 else shape[1])
+
+
+def default_grid(shape: Sequence[int]) -> Tuple[int, ...]:
+    """Default token grid for a feature of this shape, the feature's extent capped by :data:`DEFAULT_GRID_CAPS`.
+
+    Sequences (N, T, C) -> ``(min(T, 8),)``; 2D maps (N, C, H, W) ->
+    ``(min(H, 2), min(W, 4))``; 3D maps (N, C, T, H, W) -> ``(min(T, 4), min(H, 2), min(W, 2))``.
+    """
+    rank = feature_grid_rank(shape)
+    extent = shape[1:2] if rank == 1 else shape[2:]
+    return tuple(min(int(e), cap) for e, cap in zip(extent, DEFAULT_GRID_CAPS[rank]))
 
 
 class TokenAdapter(nn.Module):
@@ -102,8 +129,9 @@ class SemanticHierarchyEncoder(nn.Module):
         for name, spec in modalities.items():
             missing = {'in_channels', 'grids'} - set(spec)
             if missing:
-                raise KeyError(f'modalities[{name!r}] lacks {sorted(missing)}; '
-                               'expected dict(in_channels=[...], grids=[...]) with one entry per level')
+                raise KeyError(f'modalities[{name!r}] lacks {sorted(missing)}; expected dict(in_channels=[...], '
+                               'grids=[...]) with one entry per level (MultiModalRecognizer fills them from its '
+                               'backbones)')
             in_channels, grids = list(spec['in_channels']), list(spec['grids'])
             if len(in_channels) != len(grids):
                 raise ValueError(f'modalities[{name!r}]: {len(in_channels)} in_channels but {len(grids)} grids')

@@ -16,24 +16,24 @@ class InterCADOutput:
     eta: Tensor
 
 
-def masked_softmax(logits: Tensor, present: Tensor, dim: int = -1) -> Tensor:
-    """Softmax over present entries only; all-absent slices give zeros.
+def masked_softmax(logits: Tensor, available: Tensor, dim: int = -1) -> Tensor:
+    """Softmax over available entries only; all-absent slices give zeros.
 
     Args:
         logits: scores, any shape.
-        present: bool of the same shape (broadcastable).
+        available: bool of the same shape (broadcastable).
     """
-    logits = logits.masked_fill(~present, float('-inf'))
-    any_present = present.any(dim, keepdim=True)
-    logits = torch.where(any_present, logits, torch.zeros_like(logits))
-    return logits.softmax(dim) * any_present.to(logits.dtype)
+    logits = logits.masked_fill(~available, float('-inf'))
+    any_available = available.any(dim, keepdim=True)
+    logits = torch.where(any_available, logits, torch.zeros_like(logits))
+    return logits.softmax(dim) * any_available.to(logits.dtype)
 
 
 class InterCAD(nn.Module):
     """Aggregate levels and modalities into one compact representation.
 
     * Scale synchronisation: per-level learned anchors ``a_l``; the level
-      context ``c_l`` (mean over present modalities of ``s_l^m``) is mapped by
+      context ``c_l`` (mean over available modalities of ``s_l^m``) is mapped by
       an MLP and scored against its anchor, ``omega = softmax_l(<MLP(c_l), a_l> / sqrt(d_sh))``
       per sample; ``s^m = sum_l omega_l s_l^m``, ``p^m = sum_l omega_l p_l^m``.
     * Shared path: the global context ``g = mean_m s^m`` queries the ``s^m``
@@ -74,15 +74,15 @@ class InterCAD(nn.Module):
     def init_weights(self) -> None:
         nn.init.trunc_normal_(self.anchors, std=0.02)
 
-    def forward(self, shared: Tensor, private: Tensor, present: Tensor) -> InterCADOutput:
+    def forward(self, shared: Tensor, private: Tensor, available: Tensor) -> InterCADOutput:
         """Args:
             shared: (N, M, L, d_sh) token means of the exchanged shared tokens.
             private: (N, M, L, d_pr) token means of the private tokens.
-            present: (N, M) bool, which modalities each sample has.
+            available: (N, M) bool, which modalities each sample has.
         """
         s = self.shared_norm(shared)  # s_l^m
         p = self.private_norm(private)  # p_l^m
-        weight = present.to(s.dtype).unsqueeze(-1).unsqueeze(-1)  # (N, M, 1, 1)
+        weight = available.to(s.dtype).unsqueeze(-1).unsqueeze(-1)  # (N, M, 1, 1)
         context = (s * weight).sum(1) / weight.sum(1).clamp_min(1.0)  # (N, L, d_sh)
         D = s.shape[-1]
         level_logits = (self.level_mlp(context) * self.anchors).sum(-1) / D ** 0.5  # (N, L)
@@ -91,14 +91,14 @@ class InterCAD(nn.Module):
         s_m = torch.einsum('nl,nmld->nmd', omega, s)  # (N, M, d_sh)
         p_m = torch.einsum('nl,nmld->nmd', omega, p)  # (N, M, d_pr)
 
-        w = present.to(s.dtype).unsqueeze(-1)  # (N, M, 1)
+        w = available.to(s.dtype).unsqueeze(-1)  # (N, M, 1)
         g = (s_m * w).sum(1) / w.sum(1).clamp_min(1.0)  # (N, d_sh)
         logits = torch.einsum('nd,nmd->nm', self.query(g), self.key(s_m)) / D ** 0.5
-        modality_weights = masked_softmax(logits, present)  # (N, M)
+        modality_weights = masked_softmax(logits, available)  # (N, M)
         z_sh = torch.einsum('nm,nmd->nd', modality_weights, self.value(s_m))
 
         eta = torch.sigmoid(self.gate_score(self.gate_norm(self.gate_proj(p_m)))).squeeze(-1)  # (N, M)
-        eta = eta * present.to(eta.dtype)
+        eta = eta * available.to(eta.dtype)
         gated = eta.unsqueeze(-1) * p_m  # (N, M, d_pr)
         u_pr = gated.sum(1) if self.private_fusion == 'sum' else gated.flatten(1)
         return InterCADOutput(torch.cat([z_sh, u_pr], dim=-1), omega, modality_weights, eta)

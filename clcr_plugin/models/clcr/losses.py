@@ -49,49 +49,49 @@ def cross_correlation_penalty(x: Tensor, y: Tensor, weight: Optional[Tensor] = N
     return torch.where(n > 2, excess, torch.zeros_like(excess))
 
 
-def intra_level_loss(shared: Tensor, private: Tensor, present: Tensor) -> Tensor:
+def intra_level_loss(shared: Tensor, private: Tensor, available: Tensor) -> Tensor:
     """``L_intra``: private vs private across modalities, private vs shared within one.
 
     Args:
         shared: (N, M, L, d_sh) per-level shared summaries (before the exchange).
         private: (N, M, L, d_pr) per-level private summaries.
-        present: (N, M) bool.
+        available: (N, M) bool.
 
     Returns:
         scalar, the mean over levels and pairs.
     """
     N, M, L, _ = shared.shape
-    pres = present.to(shared.dtype)
+    avail = available.to(shared.dtype)
     terms = []
     for level in range(L):
         for m in range(M):
-            terms.append(cross_correlation_penalty(private[:, m, level], shared[:, m, level], pres[:, m]))
+            terms.append(cross_correlation_penalty(private[:, m, level], shared[:, m, level], avail[:, m]))
         for m, n in combinations(range(M), 2):
             terms.append(cross_correlation_penalty(private[:, m, level], private[:, n, level],
-                                                   pres[:, m] * pres[:, n]))
+                                                   avail[:, m] * avail[:, n]))
     return torch.stack(terms).mean()
 
 
-def private_redundancy_loss(private: Tensor, present: Tensor) -> Tensor:
+def private_redundancy_loss(private: Tensor, available: Tensor) -> Tensor:
     """``L_pr``: correlation of one modality's private summaries across levels l != k.
 
-    Args: private (N, M, L, d_pr), present (N, M) bool. Zero when L == 1.
+    Args: private (N, M, L, d_pr), available (N, M) bool. Zero when L == 1.
     """
     N, M, L, _ = private.shape
-    pres = present.to(private.dtype)
-    terms = [cross_correlation_penalty(private[:, m, l], private[:, m, k], pres[:, m])
+    avail = available.to(private.dtype)
+    terms = [cross_correlation_penalty(private[:, m, l], private[:, m, k], avail[:, m])
              for m in range(M) for l, k in combinations(range(L), 2)]
     return torch.stack(terms).mean() if terms else private.new_zeros(())
 
 
-def shared_private_leakage_loss(shared: Tensor, private: Tensor, present: Tensor) -> Tensor:
+def shared_private_leakage_loss(shared: Tensor, private: Tensor, available: Tensor) -> Tensor:
     """``L_sp``: correlation of shared summaries of level l with private of level k != l.
 
-    Args: shared (N, M, L, d_sh), private (N, M, L, d_pr), present (N, M). Zero when L == 1.
+    Args: shared (N, M, L, d_sh), private (N, M, L, d_pr), available (N, M). Zero when L == 1.
     """
     N, M, L, _ = shared.shape
-    pres = present.to(shared.dtype)
-    terms = [cross_correlation_penalty(shared[:, m, l], private[:, m, k], pres[:, m])
+    avail = available.to(shared.dtype)
+    terms = [cross_correlation_penalty(shared[:, m, l], private[:, m, k], avail[:, m])
              for m in range(M) for l, k in permutations(range(L), 2)]
     return torch.stack(terms).mean() if terms else shared.new_zeros(())
 

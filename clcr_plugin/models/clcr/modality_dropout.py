@@ -1,4 +1,4 @@
-"""Train-time modality dropout through CLCR's per-sample availability mask."""
+"""Train-time modality dropout through the necks' per-sample availability mask."""
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -10,7 +10,7 @@ def modality_dropout_mask(names: Sequence[str], batch_size: int, p: float, devic
     """Drop each modality of each sample with probability ``p``, never all of them.
 
     Args:
-        names: modalities present in the batch.
+        names: modalities given in the batch.
         batch_size: N.
         p: drop probability in [0, 1).
         device: where the masks live.

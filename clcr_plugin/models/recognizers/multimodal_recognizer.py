@@ -1,4 +1,5 @@
 """``MultiModalRecognizer``: one zoo backbone per modality, a fusion neck, a head."""
+import copy
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
@@ -8,7 +9,12 @@ from torch import Tensor, nn
 
 from mmaction.registry import MODELS
 
+from ..clcr.modality_dropout import modality_dropout_mask
+
 LevelSpec = Sequence[Union[int, str]]
+# Dry-run input per format_shape when dry_run_inputs does not give one: one
+# frame (C, H, W) of a 2D backbone, one clip (C, T, H, W) of a 3D backbone.
+DEFAULT_DRY_RUN_SIZES = {'NCHW': (112, 112), 'NCTHW': (8, 112, 112)}
 
 
 class StageTaps(nn.Module):
@@ -79,22 +85,46 @@ class MultiModalRecognizer(BaseModel):
     the views as mmaction2 does (``average_clips`` of the head), while
     ``loss`` averages view features through the head's consensus.
 
+    Shapes flow from the backbones: at build time every backbone runs once, in
+    eval mode without gradients (no BN statistic changes), on a zero input of
+    one sample and one view, and the neck class's
+    ``complete_config(cfg, {modality: [feature shape (1, ...) per level]})``
+    fills the neck's ``in_channels`` (and default token grids) the config
+    leaves out and checks the ones it gives. The head's ``in_channels``
+    defaults to the neck's ``out_channels``.
+
     Args:
-        backbones: ``{modality: backbone config}``.
-        neck: fusion neck config (``CLCRFusion``, ``ConcatFusion``, ...) with
-            ``forward(dict, data_samples) -> (Tensor, dict)`` and ``out_channels``.
-        cls_head: mmaction2 head config (e.g. ``TSNHead``) whose
-            ``in_channels`` equals the neck's ``out_channels``.
-        levels: ``{modality: stage indices or submodule names}``; a modality
-            not listed keeps every output its backbone returns.
-        frames_per_view: ``{modality: frames per view}`` for 2D backbones
-            (default 1).
-        ignore_inputs: input modalities this model deliberately does not use
-            (e.g. a unimodal baseline fed by an audio-visual pipeline); any
-            other unknown input modality is an error.
-        data_preprocessor: e.g. mmaction2's ``MultiModalDataPreprocessor``.
-        train_cfg, test_cfg: kept for mmaction2 compatibility.
-        init_cfg: mmengine init config.
+        backbones (dict): ``{modality: backbone config}``.
+        neck (dict): fusion neck config (``CLCRFusion``, ``ConcatFusion``, ...)
+            with ``forward(x: dict, data_samples=None, available=None) -> (Tensor, dict)``
+            and ``out_channels``.
+        cls_head (dict): mmaction2 head config (e.g. ``TSNHead``); its
+            ``in_channels`` may be left out (or None): it is the neck's
+            ``out_channels``.
+        levels (dict, optional): ``{modality: stage indices or submodule
+            names}``; a modality not listed keeps every output its backbone
+            returns. Default None.
+        frames_per_view (dict, optional): ``{modality: frames per view}`` for
+            2D backbones (default 1 each). Default None.
+        ignore_inputs (Sequence[str]): input modalities this model
+            deliberately does not use (e.g. a unimodal baseline fed by an
+            audio-visual pipeline); any other unknown input modality is an
+            error. Default ().
+        modality_dropout (float): in training, drop each modality of each
+            sample with this probability (never all of a sample's
+            modalities) through the neck's ``available`` mask; every neck
+            treats a dropped modality like an absent one. Default 0 (off).
+        dry_run_inputs (dict, optional): ``{modality: shape of one input}``
+            for the build-time dry run: ``(C, H, W)`` for one frame of a 2D
+            backbone or ``(C, T, H, W)`` for one clip of a 3D backbone, e.g.
+            ``dict(audio=(1, 40, 100))``. The default follows the modality's
+            ``format_shape``: ``(C, 112, 112)`` for ``'NCHW'``,
+            ``(C, 8, 112, 112)`` for ``'NCTHW'``, with ``C`` the backbone's
+            ``in_channels`` (3 if it has none). Give the real input size where
+            the default grids should follow it. Default None.
+        data_preprocessor (dict): e.g. mmaction2's ``MultiModalDataPreprocessor``.
+        train_cfg, test_cfg (dict, optional): kept for mmaction2 compatibility.
+        init_cfg (dict, optional): mmengine init config. Default None.
     """
 
     def __init__(self,
@@ -104,6 +134,8 @@ class MultiModalRecognizer(BaseModel):
                  levels: Optional[Mapping[str, LevelSpec]] = None,
                  frames_per_view: Optional[Mapping[str, int]] = None,
                  ignore_inputs: Sequence[str] = (),
+                 modality_dropout: float = 0.0,
+                 dry_run_inputs: Optional[Mapping[str, Sequence[int]]] = None,
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
@@ -111,16 +143,28 @@ class MultiModalRecognizer(BaseModel):
         if data_preprocessor is None:
             raise ValueError("MultiModalRecognizer needs data_preprocessor, e.g. dict(type='MultiModalDataPreprocessor',"
                              " preprocessors=dict(rgb=dict(type='ActionDataPreprocessor', format_shape='NCHW', ...)))")
+        if not 0.0 <= modality_dropout < 1.0:
+            raise ValueError(f'modality_dropout must be in [0, 1), got {modality_dropout}')
         # Built in mmaction's scope, so the parts resolve outside a Runner too
         # (mmcv's conv builders look names up in the current default scope).
         with DefaultScope.overwrite_default_scope('mmaction'):
-            self._build(backbones, neck, cls_head, levels, frames_per_view, data_preprocessor, init_cfg)
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.ignore_inputs = tuple(ignore_inputs)
+        self.modality_dropout = float(modality_dropout)
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            self._build_backbones(backbones, levels, frames_per_view)
+            neck_cls = MODELS.get(neck['type']) if isinstance(neck['type'], str) else neck['type']
+            if neck_cls is None:
+                raise KeyError(f"neck.type={neck['type']!r} is not in mmaction's MODELS registry")
+            if hasattr(neck_cls, 'complete_config'):
+                neck = neck_cls.complete_config(neck, self.dry_run(dry_run_inputs))
+            self.neck = MODELS.build(neck)
+            self.cls_head = MODELS.build(self._complete_head(cls_head))
 
-    def _build(self, backbones, neck, cls_head, levels, frames_per_view, data_preprocessor, init_cfg) -> None:
-        super().__init__(data_preprocessor=MODELS.build(data_preprocessor), init_cfg=init_cfg)
+    def _build_backbones(self, backbones, levels, frames_per_view) -> None:
         if not backbones:
             raise ValueError('MultiModalRecognizer needs at least one entry in backbones')
         levels = dict(levels or {})
@@ -132,8 +176,64 @@ class MultiModalRecognizer(BaseModel):
         self.backbones = nn.ModuleDict({
             m: StageTaps(MODELS.build(cfg), levels.get(m), m) for m, cfg in backbones.items()})
         self.frames_per_view = {m: int((frames_per_view or {}).get(m, 1)) for m in self.modalities}
-        self.neck = MODELS.build(neck)
-        self.cls_head = MODELS.build(cls_head)
+
+    def _complete_head(self, cls_head: dict) -> dict:
+        cls_head = copy.deepcopy(dict(cls_head))
+        out_channels = getattr(self.neck, 'out_channels', None)
+        if out_channels is None:
+            raise AttributeError(f'the neck {type(self.neck).__name__} has no out_channels attribute')
+        given = cls_head.get('in_channels')
+        if given is None:
+            cls_head['in_channels'] = out_channels
+        elif given != out_channels:
+            raise ValueError(f'cls_head.in_channels={given}, but the neck gives out_channels={out_channels} '
+                             '(leave cls_head.in_channels out to use it)')
+        return cls_head
+
+    def _dry_run_input(self, modality: str, dry_run_inputs: Mapping[str, Sequence[int]]) -> Tensor:
+        """A zero input of one sample and one view, laid out as the data preprocessor gives it."""
+        shape = dry_run_inputs.get(modality)
+        if shape is None:
+            preprocessors = getattr(self.data_preprocessor, 'preprocessors', {})
+            fmt = getattr(preprocessors[modality], 'format_shape', None) if modality in preprocessors else None
+            if fmt not in DEFAULT_DRY_RUN_SIZES:
+                raise ValueError(f'cannot tell the input layout of modality {modality!r} (format_shape={fmt!r}); '
+                                 f'give dry_run_inputs.{modality} as (C, H, W) frames or (C, T, H, W) clips')
+            shape = (getattr(self.backbones[modality].backbone, 'in_channels', 3), *DEFAULT_DRY_RUN_SIZES[fmt])
+        shape = tuple(int(s) for s in shape)
+        if len(shape) == 3:  # one view of frames_per_view frames: (1, S, C, H, W)
+            return torch.zeros(1, self.frames_per_view[modality], *shape)
+        if len(shape) == 4:  # one clip: (1, 1, C, T, H, W)
+            return torch.zeros(1, 1, *shape)
+        raise ValueError(f'dry_run_inputs.{modality}={shape}: expected (C, H, W) or (C, T, H, W)')
+
+    def dry_run(self, dry_run_inputs: Optional[Mapping[str, Sequence[int]]] = None) -> Dict[str, List[torch.Size]]:
+        """Shapes of the per-level features the neck sees for one sample and one view.
+
+        Runs every backbone once on a zero input in eval mode without
+        gradients, then restores each module's mode, so no BN statistic changes.
+
+        Args:
+            dry_run_inputs (dict, optional): see the class arguments.
+
+        Returns:
+            ``{modality: [torch.Size (1, ...) per level]}``.
+        """
+        dry_run_inputs = dict(dry_run_inputs or {})
+        unknown = set(dry_run_inputs) - set(self.modalities) - set(self.ignore_inputs)
+        if unknown:
+            raise KeyError(f'dry_run_inputs names {sorted(unknown)}; the recognizer has backbones for '
+                           f'{list(self.modalities)}')
+        inputs = {m: self._dry_run_input(m, dry_run_inputs) for m in self.modalities}
+        modes = [(module, module.training) for module in self.backbones.modules()]
+        self.backbones.eval()
+        try:
+            with torch.no_grad():
+                feats, _ = self.extract_backbone_feats(inputs)
+        finally:
+            for module, mode in modes:
+                module.training = mode
+        return {m: [f.shape for f in level_feats] for m, level_feats in feats.items()}
 
     def init_weights(self) -> None:
         for taps in self.backbones.values():
@@ -182,10 +282,21 @@ class MultiModalRecognizer(BaseModel):
             raise ValueError(f'every modality must bring the same number of views; got {views}')
         return feats, next(iter(views.values()))
 
+    def sample_availability(self, feats: Mapping[str, List[Tensor]], num_views: int) -> Optional[Dict[str, Tensor]]:
+        """Modality dropout: ``{m: (N * V,) bool}`` in training when ``modality_dropout > 0``, else None.
+
+        One draw per sample, shared by its views; never all of a sample's modalities.
+        """
+        if not self.training or self.modality_dropout == 0 or len(feats) < 2:
+            return None
+        first = next(iter(feats.values()))[0]
+        keep = modality_dropout_mask(list(feats), first.shape[0] // num_views, self.modality_dropout, first.device)
+        return {m: k.repeat_interleave(num_views) for m, k in keep.items()}
+
     def extract_feat(self, inputs: Mapping[str, Tensor], data_samples=None) -> Tuple[Tensor, Dict, int]:
         """Fused features ``(N * V, D, 1, 1)``, the neck's auxiliary losses, and ``V``."""
         feats, num_views = self.extract_backbone_feats(inputs)
-        fused, aux = self.neck(feats, data_samples)
+        fused, aux = self.neck(feats, data_samples, available=self.sample_availability(feats, num_views))
         return fused[:, :, None, None], aux, num_views
 
     def loss(self, inputs: Mapping[str, Tensor], data_samples: list) -> dict:

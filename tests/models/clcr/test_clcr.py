@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 import clcr_plugin.models.clcr as clcr_pkg
-from clcr_plugin.models.clcr import CLCR
+from clcr_plugin.models.clcr import CLCR, diagnostic_scalars
 
 SMALL = dict(embed_dim=24, shared_dim=8, private_dim=6, num_heads=2, hidden_dim=16)
 SPECS = {
@@ -35,10 +35,11 @@ def test_output_shapes_losses_and_diagnostics_for_2_3_4_modalities(names):
     out = model(inputs(names, 5))
     M = len(names)
     assert out.fused.shape == (5, model.out_dim) == (5, 14)
-    assert set(out.losses) == {'intra', 'pr', 'sp', 'mix'}
+    assert set(out.losses) == {'loss_intra', 'loss_pr', 'loss_sp', 'loss_mix'}
     assert all(v.dim() == 0 and torch.isfinite(v) for v in out.losses.values())
     d = out.diagnostics
     assert d['omega'].shape == (5, 3) and d['modality_weights'].shape == (5, M) and d['eta'].shape == (5, M)
+    assert all(d[f'reg_{k}'].dim() == 0 for k in ('intra', 'pr', 'sp', 'mix'))
     assert d['participation_rate'].shape == (3,) and not any(v.requires_grad for v in d.values())
     torch.testing.assert_close(d['participation_rate'], torch.full((3,), 0.68), atol=1e-5, rtol=0)
     assert out.modalities == names
@@ -58,20 +59,58 @@ def test_losses_and_gradients_finite_for_tiny_batches(batch):
     names = ('rgb', 'audio', 'text')
     model = build(names).train()
     out = model(inputs(names, batch))
-    total = out.fused.sum() + sum(model.weighted_losses(out.losses).values())
+    total = out.fused.sum() + sum(out.losses.values())
     total.backward()
     assert torch.isfinite(total)
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads)
 
 
-def test_weighted_losses_apply_lambdas():
-    model = build(('rgb', 'audio'), lambda_intra=0.5, lambda_inter=2.0)
-    out = model(inputs(('rgb', 'audio'), 4))
-    weighted = model.weighted_losses(out.losses)
-    assert set(weighted) == {'loss_intra', 'loss_pr', 'loss_sp', 'loss_mix'}
-    torch.testing.assert_close(weighted['loss_intra'], 0.5 * out.losses['intra'])
-    torch.testing.assert_close(weighted['loss_sp'], 2.0 * out.losses['sp'])
+def test_losses_are_weighted_by_their_own_lambda_and_raw_values_are_diagnostics():
+    names = ('rgb', 'audio', 'text')
+    weights = dict(intra=0.5, pr=2.0, sp=0.25, mix=3.0)
+    model = build(names, **{f'lambda_{k}': v for k, v in weights.items()})
+    out = model(inputs(names, 6))
+    for term, weight in weights.items():
+        raw = out.diagnostics[f'reg_{term}']
+        assert not raw.requires_grad
+        torch.testing.assert_close(out.losses[f'loss_{term}'].detach(), weight * raw)
+    assert out.losses['loss_mix'].requires_grad
+    unweighted = build(names, lambda_intra=1.0, lambda_pr=1.0, lambda_sp=1.0, lambda_mix=1.0)(inputs(names, 6))
+    torch.testing.assert_close(unweighted.losses['loss_pr'].detach(), out.diagnostics['reg_pr'])
+
+
+def test_negative_loss_weight_is_an_error_naming_it():
+    with pytest.raises(ValueError, match="lambda_sp': -1.0"):
+        build(('rgb', 'audio'), lambda_sp=-1.0)
+
+
+def test_summaries_are_per_level_means_with_a_zero_slot_for_a_missing_modality():
+    model = build(('rgb', 'audio', 'text')).eval()
+    feats = inputs(('rgb', 'audio', 'text'), 4)
+    out = model({m: feats[m] for m in ('rgb', 'text')}, available={'text': torch.tensor([True, False, True, True])})
+    s = out.summaries
+    assert s['shared'].shape == s['shared_before'].shape == (4, 3, 3, 8) and s['private'].shape == (4, 3, 3, 6)
+    assert (s['shared'][:, 1] == 0).all() and (s['private'][:, 1] == 0).all()  # audio absent
+    assert (s['private'][1, 2] == 0).all() and (s['private'][0, 2] != 0).any()  # text unavailable for sample 1
+    assert s['shared'].requires_grad
+    # the exchange changes the shared summaries, never the private ones
+    assert not torch.allclose(s['shared'], s['shared_before'])
+    tokens = model.encoder({'rgb': feats['rgb']})['rgb'][0][0]  # (N, T, d) level-1 tokens of rgb
+    _, u_pr = model.levels[0].bases.bases(['rgb'])
+    torch.testing.assert_close(s['private'][:, 0, 0], (tokens @ u_pr['rgb']).mean(1))
+
+
+def test_diagnostic_scalars_name_every_level_modality_and_regulariser():
+    names = ('rgb', 'audio')
+    out = build(names)(inputs(names, 3))
+    scalars = diagnostic_scalars(out.diagnostics, out.modalities)
+    expected = {f'clcr_{k}_l{i}' for k in ('rate', 'budget', 'omega') for i in (1, 2, 3)}
+    expected |= {f'clcr_{k}_{m}' for k in ('weight', 'eta') for m in names}
+    expected |= {f'clcr_reg_{t}' for t in ('intra', 'pr', 'sp', 'mix')}
+    assert set(scalars) == expected and all(v.dim() == 0 and not v.requires_grad for v in scalars.values())
+    torch.testing.assert_close(sum(scalars[f'clcr_omega_l{i}'] for i in (1, 2, 3)), torch.tensor(1.0))
+    torch.testing.assert_close(scalars['clcr_eta_audio'], out.diagnostics['eta'][:, 1].mean())
 
 
 def test_missing_modality_equals_model_configured_without_it():
@@ -181,7 +220,7 @@ def test_clcr_with_linear_head_fits_a_task_that_needs_both_modalities():
     opt = torch.optim.Adam([*model.parameters(), *head.parameters()], lr=3e-3)
     for _ in range(120):
         out = model({'video': [video, video], 'audio': [audio, audio]})
-        loss = nn.functional.cross_entropy(head(out.fused), y) + sum(model.weighted_losses(out.losses).values())
+        loss = nn.functional.cross_entropy(head(out.fused), y) + sum(out.losses.values())
         opt.zero_grad()
         loss.backward()
         opt.step()

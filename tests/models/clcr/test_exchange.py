@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from clcr_plugin.models.clcr import IntraCED, SharedExchange, TokenBudget
+from clcr_plugin.models.clcr import IntraCED, SharedExchange
 from clcr_plugin.models.clcr.exchange import exchange_bias, gated_attention_reference
 
 
@@ -100,38 +100,6 @@ def test_no_leakage_from_tokens_whose_gate_is_zero():
     torch.testing.assert_close(perturbed.shared['b'], base.shared['b'], atol=1e-6, rtol=0)
 
 
-def test_gates_sum_to_rate_times_valid_tokens():
-    intra = make_intra()
-    tokens = {'a': torch.randn(4, 6, 24), 'b': torch.randn(4, 5, 24)}
-    masks = {'a': torch.ones(4, 6, dtype=torch.bool), 'b': torch.rand(4, 5) > 0.3}
-    out = intra(tokens, masks)
-    for m in ('a', 'b'):
-        torch.testing.assert_close(out.gates[m].sum(-1), 0.5 * masks[m].sum(-1).float(), atol=1e-5, rtol=0)
-        assert (out.gates[m][~masks[m]] == 0).all()
-
-
-def test_budget_rate_is_bounded_and_initialised():
-    budget = TokenBudget(init_rate=0.68, min_rate=0.2, max_rate=0.9)
-    torch.testing.assert_close(budget.rate, torch.tensor(0.68))
-    with torch.no_grad():
-        budget.rate_logit.fill_(100.0)
-    assert budget.rate <= 0.9
-    with torch.no_grad():
-        budget.rate_logit.fill_(-100.0)
-    assert budget.rate >= 0.2
-
-
-def test_budget_rate_receives_gradient_from_the_task():
-    intra = make_intra()
-    tokens = {'a': torch.randn(2, 6, 24), 'b': torch.randn(2, 5, 24)}
-    masks = {m: torch.ones(2, t.shape[1], dtype=torch.bool) for m, t in tokens.items()}
-    intra(tokens, masks).shared['b'].pow(2).sum().backward()
-    assert intra.budget.rate_logit.grad.abs() > 0
-    assert intra.budget.scale_param.grad.abs() > 0
-
-
-def test_budget_config_errors_name_the_values():
-    with pytest.raises(ValueError, match='init_rate=1.2'):
-        TokenBudget(init_rate=1.2)
+def test_exchange_heads_must_divide_the_shared_width():
     with pytest.raises(ValueError, match='num_heads=3'):
         SharedExchange(16, num_heads=3)

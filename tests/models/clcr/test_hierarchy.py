@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from clcr_plugin.models.clcr import SemanticHierarchyEncoder, TokenAdapter
+from clcr_plugin.models.clcr import SemanticHierarchyEncoder, TokenAdapter, default_grid, feature_channels
 
 
 @pytest.mark.parametrize('shape,grid,tokens', [((2, 8, 12, 10), (3, 2), 6), ((2, 8, 4, 6, 6), (2, 3, 3), 18),
@@ -50,3 +50,18 @@ def test_encoder_supports_any_number_of_levels_and_validates_config():
         SemanticHierarchyEncoder({'a': dict(in_channels=[4])}, 8)
     with pytest.raises(ValueError, match="modality 'a' got 1 level features, configured for 5"):
         enc({'a': [torch.randn(1, 3, 4)]})
+
+
+@pytest.mark.parametrize('shape,grid,channels', [
+    ((1, 512, 2, 4), (2, 4), 512), ((1, 128, 5, 13), (2, 4), 128), ((1, 64, 1, 1), (1, 1), 64),
+    ((1, 256, 3, 4, 4), (3, 2, 2), 256), ((1, 32, 8, 7, 7), (4, 2, 2), 32), ((1, 20, 768), (8,), 768),
+    ((1, 5, 16), (5,), 16)])
+def test_default_grid_caps_each_axis_and_channels_follow_the_layout(shape, grid, channels):
+    assert default_grid(shape) == grid
+    assert feature_channels(shape) == channels
+    TokenAdapter(channels, 8, default_grid(shape))(torch.randn(2, *shape[1:]))  # the grid fits the feature
+
+
+def test_default_grid_rejects_other_layouts():
+    with pytest.raises(ValueError, match=r'got shape \(1, 8\)'):
+        default_grid((1, 8))

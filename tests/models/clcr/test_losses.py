@@ -22,7 +22,7 @@ def test_penalty_is_finite_for_batch_size_one_and_two():
         assert torch.isfinite(value) and torch.isfinite(x.grad).all()
 
 
-def test_weights_restrict_the_estimate_to_present_samples():
+def test_weights_restrict_the_estimate_to_available_samples():
     g = torch.Generator().manual_seed(1)
     x = torch.randn(2000, 4, generator=g)
     y = torch.randn(2000, 4, generator=g)
@@ -50,22 +50,22 @@ def test_gradient_steps_reduce_the_correlation():
 def test_level_losses_detect_built_in_correlations():
     g = torch.Generator().manual_seed(3)
     N, M, L = 2048, 2, 3
-    present = torch.ones(N, M, dtype=torch.bool)
+    available = torch.ones(N, M, dtype=torch.bool)
     shared = torch.randn(N, M, L, 6, generator=g)
     private = torch.randn(N, M, L, 4, generator=g)
-    independent = dict(intra=intra_level_loss(shared, private, present),
-                       pr=private_redundancy_loss(private, present),
-                       sp=shared_private_leakage_loss(shared, private, present))
+    independent = dict(intra=intra_level_loss(shared, private, available),
+                       pr=private_redundancy_loss(private, available),
+                       sp=shared_private_leakage_loss(shared, private, available))
     assert all(v < 0.02 for v in independent.values()), independent
     leaky = private.clone()
     leaky[:, 1] = private[:, 0]  # both modalities' private streams identical
-    assert intra_level_loss(shared, leaky, present) > 0.3
+    assert intra_level_loss(shared, leaky, available) > 0.3
     redundant = private.clone()
     redundant[:, :, 1] = private[:, :, 0]  # level 2 repeats level 1
-    assert private_redundancy_loss(redundant, present) > 0.3
+    assert private_redundancy_loss(redundant, available) > 0.3
     leaking = private.clone()
     leaking[:, :, 2] = shared[:, :, 0, :4]  # level-3 private copies level-1 shared
-    assert shared_private_leakage_loss(shared, leaking, present) > 0.1
+    assert shared_private_leakage_loss(shared, leaking, available) > 0.1
 
 
 def test_level_mixing_penalises_only_non_adjacent_levels():

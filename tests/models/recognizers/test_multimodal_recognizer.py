@@ -134,3 +134,95 @@ def test_clear_errors_for_bad_layouts_and_config():
     cfg['levels'] = dict(depth=[0])
     with pytest.raises(KeyError, match="\\['depth'\\], which are not in backbones"):
         MODELS.build(cfg)
+
+
+def inferred_config(**neck):
+    cfg = resnet2d_plus_audio()
+    cfg['neck'] = dict(type='CLCRFusion', embed_dim=32, shared_dim=16, private_dim=8, num_heads=2, hidden_dim=16,
+                       **neck)
+    cfg['cls_head'] = dict(type='TSNHead', num_classes=4, average_clips='prob')
+    return cfg
+
+
+def test_config_without_in_channels_builds_and_trains_one_step_through_both_backbones():
+    model = MODELS.build(inferred_config())
+    model.init_weights()
+    adapters = model.neck.clcr.encoder.adapters
+    assert [a.in_channels for a in adapters['rgb']] == [128, 256, 512]
+    assert [a.in_channels for a in adapters['audio']] == [64, 128, 256]  # ResNetAudio base 8: layer2..4 outputs
+    assert [a.grid for a in adapters['rgb']] == [(2, 2, 2), (2, 2, 2), (2, 2, 2)]  # (C, 2 frames, H, W) maps
+    assert model.cls_head.in_channels == model.neck.out_channels == 24
+    make = lambda n, v: dict(rgb=[torch.rand(v * 2, 3, 32, 32) * 255 for _ in range(n)],  # noqa: E731
+                             audio=[torch.randn(v, 1, 32, 32) for _ in range(n)])
+    run_steps(model, make)
+    for m in ('rgb', 'audio'):
+        grads = [p.grad for p in model.backbones[m].parameters() if p.grad is not None]
+        assert grads and sum(g.abs().sum() for g in grads) > 0, m
+
+
+def test_wrong_explicit_in_channels_is_an_error_naming_the_key():
+    with pytest.raises(ValueError, match=r'neck.modalities.rgb.in_channels\[2\]=500, but the backbone gives 512'):
+        MODELS.build(inferred_config(modalities=dict(rgb=dict(in_channels=[128, 256, 500]), audio=dict())))
+    cfg = inferred_config()
+    cfg['cls_head']['in_channels'] = 7
+    with pytest.raises(ValueError, match='cls_head.in_channels=7, but the neck gives out_channels=24'):
+        MODELS.build(cfg)
+    cfg = resnet2d_plus_audio()
+    cfg['neck'] = dict(type='ConcatFusion', in_channels=dict(rgb=512, audio=512))
+    with pytest.raises(ValueError, match='neck.in_channels.audio=512, but the backbone gives 256'):
+        MODELS.build(cfg)
+
+
+def test_dry_run_changes_no_mode_and_no_batch_norm_statistic():
+    model = MODELS.build(inferred_config())
+    bns = [m for m in model.backbones.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert bns and all(bn.num_batches_tracked == 0 and (bn.running_mean == 0).all() for bn in bns)
+    assert all(m.training for m in model.modules())
+    model.eval()
+    shapes = model.dry_run()
+    assert not any(m.training for m in model.modules())
+    assert shapes['rgb'][2] == torch.Size([1, 512, 2, 4, 4])  # default frames: 2 x (3, 112, 112)
+    assert shapes['audio'][0] == torch.Size([1, 64, 56, 56])  # default (1, 112, 112) for ResNetAudio
+
+
+def test_dry_run_inputs_follow_format_shape_and_can_be_overridden():
+    cfg = inferred_config()
+    cfg['backbones']['rgb'] = dict(type='ResNet3dSlowOnly', depth=18, pretrained=None, in_channels=3,
+                                   base_channels=16, out_indices=(1, 2, 3), lateral=False,
+                                   conv1_kernel=(1, 7, 7), inflate=(0, 0, 1, 1))
+    cfg['frames_per_view'] = {}
+    cfg['data_preprocessor']['preprocessors']['rgb'] = dict(RGB_PRE, format_shape='NCTHW')
+    cfg['dry_run_inputs'] = dict(audio=(1, 40, 100))
+    model = MODELS.build(cfg)
+    shapes = model.dry_run(cfg['dry_run_inputs'])
+    assert shapes['rgb'][0] == torch.Size([1, 32, 8, 14, 14])  # default clip (3, 8, 112, 112)
+    assert shapes['audio'][2] == torch.Size([1, 256, 5, 13])
+    assert [a.grid for a in model.neck.clcr.encoder.adapters['audio']] == [(2, 4), (2, 4), (2, 4)]
+    with pytest.raises(KeyError, match=r"dry_run_inputs names \['depth'\]"):
+        model.dry_run(dict(depth=(1, 8, 8)))
+    with pytest.raises(ValueError, match=r'dry_run_inputs.audio=\(40, 100\): expected \(C, H, W\) or \(C, T, H, W\)'):
+        model.dry_run(dict(audio=(40, 100)))
+
+
+def test_modality_dropout_is_per_sample_in_training_only_for_every_neck():
+    cfg = resnet2d_plus_audio()
+    cfg.update(modality_dropout=0.5, neck=dict(type='ConcatFusion'), cls_head=dict(type='TSNHead', num_classes=4))
+    model = MODELS.build(cfg)
+    seen = []
+    model.neck.register_forward_hook(lambda mod, args, kwargs, out: seen.append((kwargs['available'], out[0])),
+                                     with_kwargs=True)
+    n, v = 12, 2
+    inputs = dict(rgb=torch.rand(n, v * 2, 3, 32, 32), audio=torch.randn(n, v, 1, 32, 32))
+    torch.manual_seed(0)
+    model.train()
+    model.extract_feat(inputs)
+    available, fused = seen[-1]
+    keep = torch.stack([available['rgb'], available['audio']], 1)  # (n * v, 2)
+    assert keep.shape == (n * v, 2) and keep.any(1).all() and not keep.all()
+    assert torch.equal(keep[0::2], keep[1::2])  # the views of one sample share the draw
+    assert ((fused[:, :512] == 0).all(1) == ~keep[:, 0]).all()  # ConcatFusion zeroes dropped rgb
+    model.eval()
+    model.extract_feat(inputs)
+    assert seen[-1][0] is None
+    with pytest.raises(ValueError, match=r'modality_dropout must be in \[0, 1\), got 1.0'):
+        MODELS.build(dict(cfg, modality_dropout=1.0))
