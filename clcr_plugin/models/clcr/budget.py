@@ -1,5 +1,6 @@
 """Learnable token budget: which shared tokens take part in the exchange."""
 import math
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -23,14 +24,21 @@ class TokenBudget(nn.Module):
         min_rate: lower bound ``r_min`` of the rate.
         max_rate: upper bound ``r_max`` of the rate.
         score_scale: initial ``gamma``; larger values give harder gates.
+        fixed_rate: if given, ``r`` is this constant and not learned (the
+            paper's sweep over ``r``); ``1.0`` gives dense exchange (every
+            valid token gated 1).
     """
 
     def __init__(self,
                  init_rate: float = 0.68,
                  min_rate: float = 0.1,
                  max_rate: float = 1.0,
-                 score_scale: float = 1.0) -> None:
+                 score_scale: float = 1.0,
+                 fixed_rate: Optional[float] = None) -> None:
         super().__init__()
+        if fixed_rate is not None and not 0.0 < fixed_rate <= 1.0:
+            raise ValueError(f'token budget fixed_rate must be in (0, 1], got {fixed_rate}')
+        self.fixed_rate = fixed_rate
         if not 0.0 <= min_rate < init_rate < max_rate <= 1.0:
             raise ValueError('token budget needs 0 <= min_rate < init_rate < max_rate <= 1; '
                              f'got min_rate={min_rate}, init_rate={init_rate}, max_rate={max_rate}')
@@ -45,6 +53,8 @@ class TokenBudget(nn.Module):
     @property
     def rate(self) -> Tensor:
         """Participation rate ``r`` (scalar)."""
+        if self.fixed_rate is not None:
+            return self.rate_logit.new_tensor(self.fixed_rate)
         return self.min_rate + (self.max_rate - self.min_rate) * torch.sigmoid(self.rate_logit)
 
     def forward(self, shared: Tensor, mask: Tensor) -> Tensor:
@@ -57,6 +67,8 @@ class TokenBudget(nn.Module):
         Returns:
             (N, T) gates in [0, 1] summing to ``r * T_valid`` per sample.
         """
+        if self.fixed_rate == 1.0:  # dense: the projection's only solution
+            return mask.to(shared.dtype)
         scores = F.softplus(self.scale_param) * shared.norm(dim=-1)  # (N, T)
         budget = self.rate * mask.sum(-1).to(shared.dtype)  # (N,)
         return capped_simplex_projection(scores, budget, mask)

@@ -11,6 +11,7 @@ from .inter_cad import InterCAD
 from .intra_ced import IntraCED
 from .losses import (intra_level_loss, level_mixing_loss, private_redundancy_loss,
                      shared_private_leakage_loss)
+from .summary_memory import SummaryMemory
 
 LOSS_TERMS = ('intra', 'pr', 'sp', 'mix')
 
@@ -91,6 +92,26 @@ class CLCR(nn.Module):
         lambda_pr (float): weight of ``L_pr``. Default 0.1.
         lambda_sp (float): weight of ``L_sp``. Default 0.1.
         lambda_mix (float): weight of ``L_mix``. Default 0.1.
+        reg_memory (int): samples of recent batches (detached) added to the
+            regularisers' correlation statistics, see :class:`SummaryMemory`;
+            0 uses the current batch only. Default 256.
+        reg_warmup (int): training steps over which the regulariser weights
+            ramp linearly from 0 to their value. Default 0.
+        level_fusion (str): ``'concat'`` keeps the omega-weighted levels side
+            by side, ``'sum'`` adds them (see :class:`InterCAD`). Default 'concat'.
+        shared_residual (bool): add the global shared context to the
+            attended shared code (see :class:`InterCAD`). Default True.
+        hierarchy (bool): use every level; False keeps the deepest level
+            only (ablation "without hierarchy"). Default True.
+        intra_ced (bool): shared/private split, budget and shared-only
+            exchange; False exchanges whole tokens densely with no private
+            stream (ablation "without IntraCED"). Default True.
+        inter_cad (bool): learned level weights, modality selection and
+            private gates; False averages levels and modalities uniformly
+            (ablation "without InterCAD"). Default True.
+        full_mix (bool): put every level's tokens of a modality into one
+            sequence, i.e. a single semantic space (ablation "full mix").
+            Default False.
     """
 
     def __init__(self,
@@ -106,16 +127,34 @@ class CLCR(nn.Module):
                  lambda_intra: float = 0.1,
                  lambda_pr: float = 0.1,
                  lambda_sp: float = 0.1,
-                 lambda_mix: float = 0.1) -> None:
+                 lambda_mix: float = 0.1,
+                 reg_memory: int = 256,
+                 reg_warmup: int = 0,
+                 level_fusion: str = 'concat',
+                 shared_residual: bool = True,
+                 hierarchy: bool = True,
+                 intra_ced: bool = True,
+                 inter_cad: bool = True,
+                 full_mix: bool = False) -> None:
         super().__init__()
         self.modality_names = tuple(modalities)
+        self.hierarchy, self.full_mix = hierarchy, full_mix
+        if not hierarchy:  # the deepest level only
+            modalities = {m: {k: list(v)[-1:] for k, v in spec.items()} for m, spec in modalities.items()}
         self.encoder = SemanticHierarchyEncoder(modalities, embed_dim)
-        self.num_levels = self.encoder.num_levels
+        self.num_levels = 1 if full_mix else self.encoder.num_levels
+        if not intra_ced:
+            shared_dim, private_dim = embed_dim, 0
         self.levels = nn.ModuleList(
-            IntraCED(self.modality_names, embed_dim, shared_dim, private_dim, num_heads, budget, dropout)
-            for _ in range(self.num_levels))
-        self.aggregator = InterCAD(shared_dim, private_dim, self.num_levels, hidden_dim,
-                                   len(self.modality_names), private_fusion)
+            IntraCED(self.modality_names, embed_dim, shared_dim, private_dim, num_heads, budget, dropout,
+                     split=intra_ced) for _ in range(self.num_levels))
+        self.aggregator = InterCAD(shared_dim, private_dim, self.num_levels, hidden_dim, len(self.modality_names),
+                                   private_fusion, level_fusion, shared_residual, selection=inter_cad)
+        if reg_warmup < 0:
+            raise ValueError(f'reg_warmup must be >= 0 steps, got {reg_warmup}')
+        self.memory = SummaryMemory(reg_memory)
+        self.reg_warmup = reg_warmup
+        self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
         self.out_dim = self.aggregator.out_dim
         self.loss_weights = dict(intra=float(lambda_intra), pr=float(lambda_pr), sp=float(lambda_sp),
                                  mix=float(lambda_mix))
@@ -157,7 +196,13 @@ class CLCR(nn.Module):
         """
         self._check_inputs(feats)
         names = [m for m in self.modality_names if m in feats]  # configured order
+        if not self.hierarchy:
+            feats = {m: list(feats[m])[-1:] for m in names}
+            masks = {m: list(v)[-1:] for m, v in masks.items()} if masks else None
         encoded = self.encoder({m: feats[m] for m in names}, masks)
+        if self.full_mix:  # one level holding every level's tokens
+            encoded = {m: [(torch.cat([t for t, _ in lv], 1), torch.cat([k for _, k in lv], 1))]
+                       for m, lv in encoded.items()}
         N = encoded[names[0]][0][0].shape[0]
         device = encoded[names[0]][0][0].device
         avail = torch.stack([
@@ -187,23 +232,44 @@ class CLCR(nn.Module):
         summaries_all = {k: self._to_all_slots(v, names) for k, v in
                          (('shared', shared_t), ('shared_before', shared_before_t), ('private', private_t))}
         agg = self.aggregator(summaries_all['shared'], summaries_all['private'], self._to_all_slots(avail, names))
-        # The regularisers' batch statistics use the given modalities only.
-        raw = {
-            'intra': intra_level_loss(shared_before_t, private_t, avail),
-            'pr': private_redundancy_loss(private_t, avail),
-            'sp': shared_private_leakage_loss(shared_t, private_t, avail),
-            'mix': level_mixing_loss(agg.omega),
-        }
-        losses = {f'loss_{k}': self.loss_weights[k] * v for k, v in raw.items()}
+        raw = self._regularisers(shared_before_t, shared_t, private_t, avail, agg.omega, tuple(names))
+        ramp = 1.0
+        if self.training:
+            self.train_steps += 1
+            if self.reg_warmup:
+                ramp = (self.train_steps.float() / self.reg_warmup).clamp(max=1.0)
+        losses = {f'loss_{k}': ramp * self.loss_weights[k] * v for k, v in raw.items()}
         diagnostics = {
             'participation_rate': torch.stack(rates).detach(),
-            'budget_rate': torch.stack([intra.budget.rate for intra in self.levels]).detach(),
+            'budget_rate': torch.stack([intra.budget.rate if intra.budget is not None else shared_t.new_ones(())
+                                        for intra in self.levels]).detach(),
             'omega': agg.omega.detach(),
             'modality_weights': agg.modality_weights.detach(),
             'eta': agg.eta.detach(),
             **{f'reg_{k}': v.detach() for k, v in raw.items()},
         }
         return CLCROutput(agg.fused, losses, diagnostics, summaries_all, self.modality_names)
+
+
+    def _regularisers(self, shared_before: Tensor, shared: Tensor, private: Tensor, avail: Tensor, omega: Tensor,
+                      layout: Tuple[str, ...]) -> Dict[str, Tensor]:
+        """Unweighted ``L_intra``, ``L_pr``, ``L_sp``, ``L_mix``.
+
+        The correlation terms use the given modalities only, the current batch
+        plus the memory of recent batches (training only); all are 0 without
+        a private stream.
+        """
+        if private.shape[-1] == 0:
+            zero = shared.new_zeros(())
+            return dict(intra=zero, pr=zero, sp=zero, mix=level_mixing_loss(omega))
+        streams = self.memory.extend_batch(
+            dict(shared_before=shared_before, shared=shared, private=private, available=avail), layout)
+        return {
+            'intra': intra_level_loss(streams['shared_before'], streams['private'], streams['available']),
+            'pr': private_redundancy_loss(streams['private'], streams['available']),
+            'sp': shared_private_leakage_loss(streams['shared'], streams['private'], streams['available']),
+            'mix': level_mixing_loss(omega),
+        }
 
 
 def clcr_arguments() -> Dict[str, inspect.Parameter]:

@@ -36,6 +36,10 @@ class IntraCED(nn.Module):
         num_heads: heads of the exchange attention.
         budget: keyword arguments of :class:`TokenBudget`.
         dropout: attention dropout.
+        split: factorise into shared/private subspaces and gate with the
+            budget; ``False`` is the paper's "without IntraCED" ablation:
+            every valid token, whole, takes part in a dense exchange (width
+            ``d``) and there is no private stream (width 0).
     """
 
     def __init__(self,
@@ -45,17 +49,23 @@ class IntraCED(nn.Module):
                  private_dim: int,
                  num_heads: int = 4,
                  budget: Mapping = None,
-                 dropout: float = 0.0) -> None:
+                 dropout: float = 0.0,
+                 split: bool = True) -> None:
         super().__init__()
-        self.bases = SharedPrivateBases(embed_dim, shared_dim, private_dim, modalities)
-        self.budget = TokenBudget(**(budget or {}))
-        self.exchange = SharedExchange(shared_dim, num_heads, dropout)
+        self.split = split
+        self.bases = SharedPrivateBases(embed_dim, shared_dim, private_dim, modalities) if split else None
+        self.budget = TokenBudget(**(budget or {})) if split else None
+        self.exchange = SharedExchange(shared_dim if split else embed_dim, num_heads, dropout)
 
     def forward(self, tokens: Mapping[str, Tensor], masks: Mapping[str, Tensor]) -> IntraCEDOutput:
         """Args: tokens ``{m: (N, T_m, d)}``, masks ``{m: (N, T_m)}`` bool."""
         names = list(tokens)
-        shared, private = self.bases(dict(tokens))
-        gates = {m: self.budget(shared[m], masks[m]) for m in names}
+        if self.split:
+            shared, private = self.bases(dict(tokens))
+            gates = {m: self.budget(shared[m], masks[m]) for m in names}
+        else:
+            shared, private = dict(tokens), {m: tokens[m][..., :0] for m in names}
+            gates = {m: masks[m].to(tokens[m].dtype) for m in names}
         messages = self.exchange([shared[m] for m in names], [gates[m] for m in names])
         exchanged = {m: shared[m] + msg for m, msg in zip(names, messages)}
         return IntraCEDOutput(shared=exchanged, shared_before=shared, private=private, gates=gates)
