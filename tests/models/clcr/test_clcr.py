@@ -8,7 +8,7 @@ from torch import nn
 import clcr_plugin.models.clcr as clcr_pkg
 from clcr_plugin.models.clcr import CLCR, diagnostic_scalars
 
-SMALL = dict(embed_dim=24, shared_dim=8, private_dim=6, num_heads=2, hidden_dim=16)
+SMALL = dict(level_fusion='sum', embed_dim=24, shared_dim=8, private_dim=6, num_heads=2, hidden_dim=16)
 SPECS = {
     'rgb': (dict(in_channels=[4, 6, 8], grids=[(3, 3), (2, 2), (2, 1)]), lambda n: [
         torch.randn(n, 4, 6, 6), torch.randn(n, 6, 4, 4), torch.randn(n, 8, 2, 2)]),

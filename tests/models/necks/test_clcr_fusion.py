@@ -9,7 +9,7 @@ from clcr_plugin.models.clcr import CLCR
 from clcr_plugin.models.necks import CLCRFusion
 from mmaction.registry import MODELS
 
-CLCR_CFG = dict(type='CLCRFusion', embed_dim=24, shared_dim=8, private_dim=6, num_heads=2, hidden_dim=16,
+CLCR_CFG = dict(type='CLCRFusion', level_fusion='sum', embed_dim=24, shared_dim=8, private_dim=6, num_heads=2, hidden_dim=16,
                 modalities=dict(rgb=dict(in_channels=[4, 8], grids=[(2, 2, 2), (1, 2, 2)]),
                                 audio=dict(in_channels=[4, 8], grids=[(2, 2), (2, 1)])))
 

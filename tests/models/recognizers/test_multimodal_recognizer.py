@@ -15,7 +15,7 @@ def head(in_channels, num_classes=4):
 
 
 def clcr_neck(rgb, audio, rgb_grids, audio_grids, rgb_name='rgb', audio_name='audio'):
-    return dict(type='CLCRFusion', embed_dim=32, shared_dim=16, private_dim=8, num_heads=2, hidden_dim=16,
+    return dict(type='CLCRFusion', level_fusion='sum', embed_dim=32, shared_dim=16, private_dim=8, num_heads=2, hidden_dim=16,
                 modalities={rgb_name: dict(in_channels=rgb, grids=rgb_grids),
                             audio_name: dict(in_channels=audio, grids=audio_grids)})
 
@@ -138,7 +138,7 @@ def test_clear_errors_for_bad_layouts_and_config():
 
 def inferred_config(**neck):
     cfg = resnet2d_plus_audio()
-    cfg['neck'] = dict(type='CLCRFusion', embed_dim=32, shared_dim=16, private_dim=8, num_heads=2, hidden_dim=16,
+    cfg['neck'] = dict(type='CLCRFusion', level_fusion='sum', embed_dim=32, shared_dim=16, private_dim=8, num_heads=2, hidden_dim=16,
                        **neck)
     cfg['cls_head'] = dict(type='TSNHead', num_classes=4, average_clips='prob')
     return cfg
