@@ -1,80 +1,113 @@
-"""The main job (``make demo``): generate the synthetic audio-visual set if absent,
-train CLCR on it with mmengine's Runner, test it, and print a short summary.
+"""The main job (``make demo``): CLCR and late concatenation side by side.
 
-    python tools/demo.py [--config CONFIG] [--data data/synthetic_av] [--work-dir work_dirs/demo]
-        [--cfg-options k=v ...]
+Generates the synthetic audio-visual set if absent, trains CLCR and its
+concat twin on it (same data, seed and schedule; the machinery of
+``tools/analysis/compare.py``), tests both clean, with the audio missing and
+with noisy audio, and prints one table::
 
-The checkpoint, the logs and ``summary.json`` land in the work dir.
+    python tools/demo.py [--data data/synthetic_av] [--work-dir work_dirs/demo]
+        [--seed 0] [--noise 1.0] [--cfg-options k=v ...]
+
+Runs, logs, checkpoints and ``summary.json`` land in the work dir; a finished
+run is not redone.
 """
 import argparse
+import importlib.util
 import json
+import os
 import os.path as osp
-import time
-from typing import Optional
+from typing import Dict, List
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.config import DictAction
 
-from clcr_plugin import compat
-from clcr_plugin.datasets.synthetic_av import SyntheticAVConfig, generate, is_generated
+from clcr_plugin.datasets.synthetic_av import (SyntheticAVConfig, generate,
+                                               is_generated)
 
-DEFAULT_CONFIG = 'configs/clcr/clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py'
-
-
-def point_config_at(cfg: Config, data: str) -> Config:
-    """Use the synthetic set in ``data`` for every split."""
-    for split in ('train', 'val', 'test'):
-        dataset = cfg[f'{split}_dataloader'].dataset
-        dataset.ann_file = osp.join(data, f'{split}.json')
-        dataset.data_prefix = dict(video=data)
-    return cfg
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = {
+    'CLCR': 'configs/clcr/clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py',
+    'concat': 'configs/baselines/concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py',
+}
 
 
-def run(config: str, data: str, work_dir: str, cfg_options: Optional[dict] = None) -> dict:
-    """Train then test one config on the synthetic set; returns the summary."""
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    cfg = point_config_at(cfg, data)
-    cfg.work_dir = work_dir
-    start = time.perf_counter()
-    runner = Runner.from_cfg(cfg)
-    try:
-        runner.train()
-        train_seconds = time.perf_counter() - start
-        metrics = runner.test()  # with CLCRDiagnosticsHook in custom_hooks, it holds the test-set diagnostics
-    finally:
-        compat.shutdown_distributed()
-    summary = dict(config=config, work_dir=work_dir, train_seconds=round(train_seconds, 1),
-                   checkpoint=osp.join(work_dir, f'epoch_{runner.max_epochs}.pth'),
-                   top1=float(metrics['acc/top1']), macro_f1=float(metrics['macro_f1']),
-                   diagnostics={k: float(v) for k, v in metrics.items() if k.startswith('clcr_')})
+def load_compare():
+    """``tools/analysis/compare.py`` as a module (``tools/`` is no package)."""
+    path = osp.join(ROOT, 'tools', 'analysis', 'compare.py')
+    spec = importlib.util.spec_from_file_location('clcr_compare', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(data: str, work_dir: str, seed: int = 0, noise: float = 1.0,
+        cfg_options: dict = None) -> dict:
+    """Train and test CLCR and concat; returns the summary (also written
+    to ``<work_dir>/summary.json``)."""
+    compare = load_compare()
+    conditions = [
+        compare.CLEAN,
+        compare.Condition('missing-audio', 'audio', drop=('audio', )),
+        compare.Condition(f'noise-audio-{noise:g}', 'audio',
+                          noise_std=dict(audio=noise)),
+    ]
+    configs = {}
+    for label, path in CONFIGS.items():
+        cfg = compare.load_config(osp.join(ROOT, path), cfg_options, data)
+        configs[label] = (cfg, compare.modalities_of(cfg, path))
+    os.makedirs(work_dir, exist_ok=True)
+    rows = compare.measure(configs, [seed], conditions, work_dir, False)
+    top1: Dict[str, Dict[str, float]] = {label: {} for label in CONFIGS}
+    diagnostics: Dict[str, float] = {}
+    for row in rows:
+        if row['metric'] == 'acc/top1':
+            top1[row['config']][row['condition']] = row['value']
+        elif (row['config'], row['condition']) == ('CLCR', 'clean') \
+                and row['metric'].startswith('clcr_'):
+            diagnostics[row['metric']] = row['value']
+    summary = dict(seed=seed, data=data, work_dir=work_dir,
+                   conditions=[c.name for c in conditions], top1=top1,
+                   clcr_diagnostics=diagnostics, configs=CONFIGS)
     with open(osp.join(work_dir, 'summary.json'), 'w') as f:
         json.dump(summary, f, indent=1)
     return summary
 
 
+def _levels(d: Dict[str, float], prefix: str) -> str:
+    keys = sorted(k for k in d if k.startswith(prefix))
+    return '  '.join(f'{k[len(prefix):]}={d[k]:.3f}' for k in keys)
+
+
 def format_summary(summary: dict) -> str:
-    d = summary['diagnostics']
-    levels = sorted(k for k in d if k.startswith('clcr_rate_'))
-    lines = ['', '=' * 64, f"CLCR on the synthetic audio-visual set ({summary['train_seconds']} s of training)",
-             f"  test top-1 accuracy : {summary['top1']:.4f}",
-             f"  test macro-F1       : {summary['macro_f1']:.4f}"]
-    if levels:
-        lines.append('  participation rate : ' + '  '.join(f"L{k[-1]}={d[k]:.3f}" for k in levels))
-        lines.append('  level weight omega : ' + '  '.join(
-            f"L{k[-1]}={d[k]:.3f}" for k in sorted(k for k in d if k.startswith('clcr_omega_'))))
-        lines.append('  modality weights   : ' + '  '.join(
-            f"{k[len('clcr_weight_'):]}={d[k]:.3f}" for k in sorted(k for k in d if k.startswith('clcr_weight_'))))
-    lines += [f"  checkpoint and logs: {summary['work_dir']}", '=' * 64]
+    """The side-by-side table and CLCR's diagnostics, as printed."""
+    labels: List[str] = list(summary['top1'])
+    lines = ['', '=' * 64,
+             'Synthetic audio-visual set, test top-1 (%), '
+             f"seed {summary['seed']}",
+             f"  {'condition':<18}" + ''.join(f'{lb:>10}' for lb in labels)]
+    for cond in summary['conditions']:
+        cells = ''.join(f"{100 * summary['top1'][lb][cond]:>10.1f}"
+                        for lb in labels)
+        lines.append(f'  {cond:<18}{cells}')
+    d = summary['clcr_diagnostics']
+    if d:
+        lines += ['CLCR diagnostics (clean test set):',
+                  '  participation rate : ' + _levels(d, 'clcr_rate_l'),
+                  '  level weight omega : ' + _levels(d, 'clcr_omega_l'),
+                  '  modality weights   : ' + _levels(d, 'clcr_weight_')]
+    lines += [f"  runs, logs and summary.json: {summary['work_dir']}",
+              '=' * 64]
     return '\n'.join(lines)
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--config', default=DEFAULT_CONFIG)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--data', default='data/synthetic_av')
     parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--noise', type=float, default=1.0,
+                        help='std of the audio noise (normalised units)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if is_generated(args.data, SyntheticAVConfig()):
@@ -82,7 +115,8 @@ def main(argv=None) -> dict:
     else:
         print(f'generating the synthetic audio-visual set in {args.data} ...')
         generate(args.data, SyntheticAVConfig())
-    summary = run(args.config, args.data, args.work_dir, args.cfg_options)
+    summary = run(args.data, args.work_dir, args.seed, args.noise,
+                  args.cfg_options)
     print(format_summary(summary))
     return summary
 
