@@ -48,17 +48,20 @@ def _installed_version(dist: str) -> Optional[tuple[int, ...]]:
 def no_accelerator() -> bool:
     """True when neither CUDA nor mmengine's other device backends (MLU, NPU, MUSA) are usable."""
     import torch
-    from mmengine.device import is_mlu_available, is_musa_available, is_npu_available
+    from mmengine.device import (is_mlu_available, is_musa_available,
+                                 is_npu_available)
 
-    return not (torch.cuda.is_available() or is_mlu_available() or is_npu_available() or is_musa_available())
+    return not (torch.cuda.is_available() or is_mlu_available()
+                or is_npu_available() or is_musa_available())
 
 
 class _MissingDRN:
     """Stands in for mmaction2's DRN localizer, which the 1.2.0 wheel lacks."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise ImportError('DRN is missing from the mmaction2 1.2.0 wheel on PyPI (mmaction/models/localizers/drn/ '
-                          'was not packaged); install mmaction2 from source to use it')
+        raise ImportError(
+            'DRN is missing from the mmaction2 1.2.0 wheel on PyPI (mmaction/models/localizers/drn/ '
+            'was not packaged); install mmaction2 from source to use it')
 
 
 def patch_missing_drn() -> bool:
@@ -78,10 +81,14 @@ def patch_missing_drn() -> bool:
     if spec is None or not spec.submodule_search_locations:
         return False
     roots = list(spec.submodule_search_locations)
-    if any(os.path.isdir(os.path.join(root, 'models', 'localizers', 'drn')) for root in roots):
+    if any(
+            os.path.isdir(os.path.join(root, 'models', 'localizers', 'drn'))
+            for root in roots):
         return False
 
-    package = types.ModuleType(_DRN_PACKAGE, 'Stub for the DRN localizer missing from the mmaction2 1.2.0 wheel.')
+    package = types.ModuleType(
+        _DRN_PACKAGE,
+        'Stub for the DRN localizer missing from the mmaction2 1.2.0 wheel.')
     package.__path__ = []  # a package, so `.drn.drn` resolves
     package.__clcr_stub__ = True
     module = types.ModuleType(f'{_DRN_PACKAGE}.drn', package.__doc__)
@@ -124,9 +131,11 @@ def _history_buffer_getattr(owner: type, name: str) -> Callable:
     """
     from mmengine.logging.history_buffer import HistoryBuffer
 
-    if owner is not HistoryBuffer or name not in ('min', 'max', 'mean', 'current'):
-        raise pickle.UnpicklingError(f'checkpoint asks for getattr({owner!r}, {name!r}); only HistoryBuffer '
-                                     'statistics methods are allowed')
+    if owner is not HistoryBuffer or name not in ('min', 'max', 'mean',
+                                                  'current'):
+        raise pickle.UnpicklingError(
+            f'checkpoint asks for getattr({owner!r}, {name!r}); only HistoryBuffer '
+            'statistics methods are allowed')
     return getattr(HistoryBuffer, name)
 
 
@@ -148,7 +157,8 @@ def checkpoint_safe_globals() -> list:
         np.ndarray,
         np.core.multiarray.scalar,  # numpy scalars
         np.dtype,
-        type(np.dtype('float64')),  # dtype instances are rebuilt via their class (BUILD)
+        type(np.dtype(
+            'float64')),  # dtype instances are rebuilt via their class (BUILD)
         type(np.dtype('int64')),
         (_history_buffer_getattr, 'builtins.getattr'),
     ]
@@ -199,11 +209,16 @@ def patch_cpu_init_dist() -> bool:
         return True
 
     @functools.wraps(original)
-    def _init_dist_pytorch(backend: str, init_backend: str = 'torch', **kwargs: Any) -> None:
+    def _init_dist_pytorch(backend: str,
+                           init_backend: str = 'torch',
+                           **kwargs: Any) -> None:
         if init_backend != 'torch':  # deepspeed / colossalai need a GPU anyway
             return original(backend, init_backend=init_backend, **kwargs)
-        dist.init_process_group(backend=backend, rank=int(os.environ['RANK']),
-                                world_size=int(os.environ['WORLD_SIZE']), **kwargs)
+        dist.init_process_group(
+            backend=backend,
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']),
+            **kwargs)
 
     _init_dist_pytorch.__clcr_patch__ = True
     dist_utils._init_dist_pytorch = _init_dist_pytorch
@@ -228,12 +243,19 @@ def patch_cpu_ddp() -> bool:
         return True
 
     @functools.wraps(original)
-    def __init__(self, module, detect_anomalous_params: bool = False, **kwargs: Any) -> None:
+    def __init__(self,
+                 module,
+                 detect_anomalous_params: bool = False,
+                 **kwargs: Any) -> None:
         first = next(module.parameters(), None)
         if first is not None and first.device.type == 'cpu':
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
-        original(self, module, detect_anomalous_params=detect_anomalous_params, **kwargs)
+        original(
+            self,
+            module,
+            detect_anomalous_params=detect_anomalous_params,
+            **kwargs)
 
     __init__.__clcr_patch__ = True
     MMDistributedDataParallel.__init__ = __init__

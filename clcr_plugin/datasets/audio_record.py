@@ -38,12 +38,14 @@ def read_record(path: str) -> AudioFeatureConfig:
     except json.JSONDecodeError as exc:
         raise ValueError(f'{path} is not valid json: {exc}') from exc
     if not isinstance(recorded, dict):
-        raise ValueError(f'{path} should hold a json object of audio settings, got {type(recorded).__name__}')
+        raise ValueError(
+            f'{path} should hold a json object of audio settings, got {type(recorded).__name__}'
+        )
     return AudioFeatureConfig.from_dict(recorded, source=path)
 
 
-def check_record(path: str, recorded: AudioFeatureConfig, wanted: AudioFeatureConfig, asker: str,
-                 remedy: str) -> None:
+def check_record(path: str, recorded: AudioFeatureConfig,
+                 wanted: AudioFeatureConfig, asker: str, remedy: str) -> None:
     """Raise ValueError unless ``recorded`` (read from ``path``) equals ``wanted``.
 
     The message names the features' folder, the record file, and every
@@ -63,8 +65,9 @@ def check_record(path: str, recorded: AudioFeatureConfig, wanted: AudioFeatureCo
     if differ:
         made = ', '.join(f'{name}={have[name]!r}' for name in differ)
         asked = ', '.join(f'{name}={want[name]!r}' for name in differ)
-        raise ValueError(f'features in {osp.dirname(path)} were made with {made} ({path}), {asker} asks for {asked}; '
-                         f'{remedy}')
+        raise ValueError(
+            f'features in {osp.dirname(path)} were made with {made} ({path}), {asker} asks for {asked}; '
+            f'{remedy}')
 
 
 class RecordFinder:
@@ -76,9 +79,11 @@ class RecordFinder:
     """
 
     def __init__(self) -> None:
-        self._by_folder: Dict[str, Optional[Tuple[str, AudioFeatureConfig]]] = {}
+        self._by_folder: Dict[str, Optional[Tuple[str,
+                                                  AudioFeatureConfig]]] = {}
 
-    def find(self, feature_path: str) -> Optional[Tuple[str, AudioFeatureConfig]]:
+    def find(self,
+             feature_path: str) -> Optional[Tuple[str, AudioFeatureConfig]]:
         """``(record path, its settings)`` for ``feature_path``, or None when no folder above holds a record."""
         folder = osp.dirname(osp.abspath(feature_path))
         visited = []

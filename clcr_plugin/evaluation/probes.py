@@ -75,30 +75,44 @@ def linear_probe(fit_x: Tensor,
     Returns:
         :class:`ProbeResult`.
     """
-    if fit_x.dim() != 2 or eval_x.dim() != 2 or fit_x.shape[1] != eval_x.shape[1]:
-        raise ValueError(f'features must be (N, D) and (M, D), got {tuple(fit_x.shape)} and {tuple(eval_x.shape)}')
+    if fit_x.dim() != 2 or eval_x.dim(
+    ) != 2 or fit_x.shape[1] != eval_x.shape[1]:
+        raise ValueError(
+            f'features must be (N, D) and (M, D), got {tuple(fit_x.shape)} and {tuple(eval_x.shape)}'
+        )
     if len(fit_x) != len(fit_y) or len(eval_x) != len(eval_y):
-        raise ValueError(f'{len(fit_x)} / {len(eval_x)} feature rows but {len(fit_y)} / {len(eval_y)} targets')
+        raise ValueError(
+            f'{len(fit_x)} / {len(eval_x)} feature rows but {len(fit_y)} / {len(eval_y)} targets'
+        )
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f'val_fraction must be in (0, 1), got {val_fraction}')
     num_val = int(round(val_fraction * len(fit_x)))
     if not 1 <= num_val < len(fit_x):
-        raise ValueError(f'the fit set ({len(fit_x)} samples) is too small for a held-out part of {val_fraction}')
+        raise ValueError(
+            f'the fit set ({len(fit_x)} samples) is too small for a held-out part of {val_fraction}'
+        )
     fit_x, eval_x = fit_x.to(torch.float64), eval_x.to(torch.float64)
     fit_y, eval_y = fit_y.long(), eval_y.long()
     num_classes = int(max(fit_y.max(), eval_y.max())) + 1
     lambdas = sorted(float(v) for v in lambdas)
 
-    order = torch.randperm(len(fit_x), generator=torch.Generator().manual_seed(seed))
+    order = torch.randperm(
+        len(fit_x), generator=torch.Generator().manual_seed(seed))
     val, train = order[:num_val], order[num_val:]
     tx, vx = standardise(fit_x[train], fit_x[val])
     ty = one_hot(fit_y[train], num_classes)
     w = ridge_weights(tx, ty - ty.mean(0), lambdas)
-    val_acc = (_predict(vx, w, ty.mean(0)) == fit_y[val]).double().mean(1)  # (K,)
-    best = int(len(lambdas) - 1 - torch.argmax(val_acc.flip(0)))  # ties: the larger lambda
+    val_acc = (_predict(vx, w,
+                        ty.mean(0)) == fit_y[val]).double().mean(1)  # (K,)
+    best = int(len(lambdas) - 1 -
+               torch.argmax(val_acc.flip(0)))  # ties: the larger lambda
 
     fx, ex = standardise(fit_x, eval_x)
     fy = one_hot(fit_y, num_classes)
     w = ridge_weights(fx, fy - fy.mean(0), [lambdas[best]])
-    accuracy = float((_predict(ex, w, fy.mean(0))[0] == eval_y).double().mean())
-    return ProbeResult(accuracy=accuracy, lam=lambdas[best], val_accuracy=float(val_acc[best]))
+    accuracy = float((_predict(ex, w,
+                               fy.mean(0))[0] == eval_y).double().mean())
+    return ProbeResult(
+        accuracy=accuracy,
+        lam=lambdas[best],
+        val_accuracy=float(val_acc[best]))

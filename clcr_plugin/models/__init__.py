@@ -6,7 +6,11 @@ so ``clcr_plugin.models.clcr`` also works without it.
 from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
-    from .necks import CLCRFusion, ConcatFusion, DenseCrossAttnFusion, UnimodalFusion
+    from .necks import (CLCRFusion, ConcatFusion, DenseCrossAttnFusion,
+                        UnimodalFusion)
     from .recognizers import MultiModalRecognizer
 
-    __all__ = ['CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion', 'MultiModalRecognizer', 'UnimodalFusion']
+    __all__ = [
+        'CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion',
+        'MultiModalRecognizer', 'UnimodalFusion'
+    ]

@@ -10,7 +10,8 @@ _base_ = ['../_base_/r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']
 model = dict(
     neck=dict(
         type='CLCRFusion',
-        modalities=dict(rgb=dict(), audio=dict(grids=[(2, 8), (2, 4), (1, 4)])),
+        modalities=dict(
+            rgb=dict(), audio=dict(grids=[(2, 8), (2, 4), (1, 4)])),
         embed_dim=256,
         shared_dim=128,
         private_dim=64,

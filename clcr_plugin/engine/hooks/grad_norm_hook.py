@@ -8,13 +8,12 @@ from typing import Dict, Iterator, List, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
+from mmaction.registry import HOOKS
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
-
-from mmaction.registry import HOOKS
 
 
 @HOOKS.register_module()
@@ -69,22 +68,31 @@ class GradNormHook(Hook):
                  log_first: bool = True,
                  out_file: str = 'grad_norms.jsonl') -> None:
         if interval < 1:
-            raise ValueError(f'GradNormHook: interval must be >= 1, got {interval}')
-        if not task_losses or not all(k.startswith('loss') for k in task_losses):
-            raise ValueError(f"GradNormHook: task_losses must be non-empty loss keys starting with 'loss', "
-                             f'got {list(task_losses)}')
+            raise ValueError(
+                f'GradNormHook: interval must be >= 1, got {interval}')
+        if not task_losses or not all(
+                k.startswith('loss') for k in task_losses):
+            raise ValueError(
+                f"GradNormHook: task_losses must be non-empty loss keys starting with 'loss', "
+                f'got {list(task_losses)}')
         self.interval = interval
         self.task_losses = tuple(task_losses)
         self.include_neck = include_neck
         self.log_first = log_first
         self.out_file = out_file
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs: Optional[dict] = None) -> None:
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs: Optional[dict] = None) -> None:
         if data_batch is None:
             return
-        if not (self.every_n_train_iters(runner, self.interval) or (self.log_first and runner.iter == 0)):
+        if not (self.every_n_train_iters(runner, self.interval) or
+                (self.log_first and runner.iter == 0)):
             return
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
         record = self.measure(model, data_batch)
         hub = MessageHub.get_current_instance()
         for key, value in record.items():
@@ -105,12 +113,22 @@ class GradNormHook(Hook):
         groups = self.parameter_groups(model)
         with preserved_state(model):
             data = model.data_preprocessor(data_batch, True)
-            losses = model(**data, mode='loss') if isinstance(data, dict) else model(*data, mode='loss')
-            terms = {k: _as_scalar(v) for k, v in losses.items() if k.startswith('loss')}
+            losses = model(
+                **data, mode='loss') if isinstance(data, dict) else model(
+                    *data, mode='loss')
+            terms = {
+                k: _as_scalar(v)
+                for k, v in losses.items() if k.startswith('loss')
+            }
             missing = [k for k in self.task_losses if k not in terms]
             if missing:
-                raise KeyError(f'GradNormHook: task_losses {missing} are not among the loss terms {sorted(terms)}')
-            record: Dict[str, float] = {k: float(v.detach()) for k, v in terms.items()}
+                raise KeyError(
+                    f'GradNormHook: task_losses {missing} are not among the loss terms {sorted(terms)}'
+                )
+            record: Dict[str, float] = {
+                k: float(v.detach())
+                for k, v in terms.items()
+            }
             names = list(groups)
             flat = [p for name in names for p in groups[name]]
             task: Dict[str, List[Tensor]] = {}
@@ -123,38 +141,54 @@ class GradNormHook(Hook):
                     start += len(groups[name])
                     record[f'gradnorm_{key}_{name}'] = _norm(part)
                     total = task if key in self.task_losses else reg
-                    total[name] = part if name not in total else [a + b for a, b in zip(total[name], part)]
+                    total[name] = part if name not in total else [
+                        a + b for a, b in zip(total[name], part)
+                    ]
         for name in reg:
             record[f'gradnorm_reg_{name}'] = _norm(reg[name])
             t_norm, r_norm = _norm(task[name]), record[f'gradnorm_reg_{name}']
             if t_norm > 0 and r_norm > 0:
-                dot = sum(float((a * b).sum()) for a, b in zip(task[name], reg[name]))
+                dot = sum(
+                    float((a * b).sum())
+                    for a, b in zip(task[name], reg[name]))
                 record[f'gradcos_task_reg_{name}'] = dot / (t_norm * r_norm)
         return record
 
-    def parameter_groups(self, model: nn.Module) -> Dict[str, List[nn.Parameter]]:
+    def parameter_groups(self,
+                         model: nn.Module) -> Dict[str, List[nn.Parameter]]:
         """``{group: trainable parameters}``: one group per backbone, plus ``neck`` with ``include_neck``."""
-        if isinstance(getattr(model, 'backbones', None), (nn.ModuleDict, Mapping)):
+        if isinstance(
+                getattr(model, 'backbones', None), (nn.ModuleDict, Mapping)):
             modules = dict(model.backbones.items())
         elif isinstance(getattr(model, 'backbone', None), nn.Module):
             modules = {'backbone': model.backbone}
         else:
-            raise ValueError(f'GradNormHook: {type(model).__name__} has neither `backbones` (a ModuleDict per '
-                             'modality) nor `backbone`')
+            raise ValueError(
+                f'GradNormHook: {type(model).__name__} has neither `backbones` (a ModuleDict per '
+                'modality) nor `backbone`')
         if self.include_neck:
             if not isinstance(getattr(model, 'neck', None), nn.Module):
-                raise ValueError(f'GradNormHook: include_neck=True, but {type(model).__name__} has no neck')
+                raise ValueError(
+                    f'GradNormHook: include_neck=True, but {type(model).__name__} has no neck'
+                )
             modules['neck'] = model.neck
-        return {name: [p for p in m.parameters() if p.requires_grad] for name, m in modules.items()}
+        return {
+            name: [p for p in m.parameters() if p.requires_grad]
+            for name, m in modules.items()
+        }
 
 
 @contextmanager
 def preserved_state(model: nn.Module) -> Iterator[None]:
     """Restore the model's buffers and ``training`` flags, the RNG states and the MessageHub scalars on exit."""
-    buffers = {name: buf.detach().clone() for name, buf in model.named_buffers()}
+    buffers = {
+        name: buf.detach().clone()
+        for name, buf in model.named_buffers()
+    }
     modes = {name: m.training for name, m in model.named_modules()}
-    rng = (torch.get_rng_state(), torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
-           np.random.get_state(), random.getstate())
+    rng = (torch.get_rng_state(), torch.cuda.get_rng_state_all()
+           if torch.cuda.is_initialized() else None, np.random.get_state(),
+           random.getstate())
     hub = MessageHub.get_current_instance()
     scalars = copy.deepcopy(hub.log_scalars)
     try:
@@ -186,9 +220,14 @@ def _grads(loss: Tensor, params: List[nn.Parameter]) -> List[Tensor]:
     """d loss / d params, zeros where a parameter is unused or the loss is constant."""
     if not loss.requires_grad or not params:
         return [torch.zeros_like(p) for p in params]
-    grads = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
-    return [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
+    grads = torch.autograd.grad(
+        loss, params, retain_graph=True, allow_unused=True)
+    return [
+        torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)
+    ]
 
 
 def _norm(tensors: List[Tensor]) -> float:
-    return float(torch.sqrt(sum((t.detach().double()**2).sum() for t in tensors))) if tensors else 0.0
+    return float(
+        torch.sqrt(sum((t.detach().double()**2).sum()
+                       for t in tensors))) if tensors else 0.0

@@ -11,7 +11,9 @@ def global_pool(x: Tensor) -> Tensor:
         return x.mean(1)
     if x.dim() in (4, 5):
         return x.flatten(2).mean(-1)
-    raise ValueError(f'expected a (N, T, C), (N, C, H, W) or (N, C, T, H, W) feature, got {tuple(x.shape)}')
+    raise ValueError(
+        f'expected a (N, T, C), (N, C, H, W) or (N, C, T, H, W) feature, got {tuple(x.shape)}'
+    )
 
 
 class ConcatPool(nn.Module):

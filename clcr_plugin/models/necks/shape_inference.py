@@ -23,11 +23,13 @@ def copy_config(cfg: Mapping) -> Dict[str, Any]:
     return copy.deepcopy(dict(cfg))
 
 
-def shapes_of(level_shapes: LevelShapes, modality: str, key: str) -> List[torch.Size]:
+def shapes_of(level_shapes: LevelShapes, modality: str,
+              key: str) -> List[torch.Size]:
     """The level shapes of ``modality``; a KeyError naming ``key`` if no backbone gives it."""
     if modality not in level_shapes:
-        raise KeyError(f'{key} names modality {modality!r}, but the recognizer has backbones for '
-                       f'{sorted(level_shapes)}')
+        raise KeyError(
+            f'{key} names modality {modality!r}, but the recognizer has backbones for '
+            f'{sorted(level_shapes)}')
     return list(level_shapes[modality])
 
 
@@ -40,14 +42,17 @@ def fill_or_check(given: Any, found: Any, key: str) -> Any:
     return given
 
 
-def fill_or_check_channels(given: Any, shapes: Sequence[torch.Size], key: str) -> List[int]:
+def fill_or_check_channels(given: Any, shapes: Sequence[torch.Size],
+                           key: str) -> List[int]:
     """Per-level channels: filled from ``shapes`` when ``given`` is None, else checked level by level."""
     found = [feature_channels(s) for s in shapes]
     if given is None:
         return found
     given = list(given)
     if len(given) != len(found):
-        raise ValueError(f'{key} lists {len(given)} levels {given}, but the backbone gives {len(found)}: {found}')
+        raise ValueError(
+            f'{key} lists {len(given)} levels {given}, but the backbone gives {len(found)}: {found}'
+        )
     for i, (g, f) in enumerate(zip(given, found)):
         fill_or_check(g, f, f'{key}[{i}]')
     return given
@@ -59,6 +64,7 @@ def fill_or_check_grid(given: Any, shape: torch.Size, key: str) -> Any:
         return default_grid(shape)
     rank = feature_grid_rank(shape)
     if len(given) != rank:
-        raise ValueError(f'{key}={tuple(given)} has {len(given)} entries, but the backbone gives a feature of shape '
-                         f'{tuple(shape)}, which takes a grid of {rank}')
+        raise ValueError(
+            f'{key}={tuple(given)} has {len(given)} entries, but the backbone gives a feature of shape '
+            f'{tuple(shape)}, which takes a grid of {rank}')
     return given
