@@ -20,7 +20,8 @@ def _installed(name: str) -> bool:
     """Whether top-level package ``name`` can be found (found, not imported)."""
     try:
         return importlib.util.find_spec(name) is not None
-    except ImportError:  # a meta-path finder that refuses the name (e.g. a test's import blocker)
+    # a meta-path finder that refuses the name (e.g. a test's import blocker)
+    except ImportError:
         return False
 
 
@@ -29,7 +30,8 @@ OPENMMLAB_AVAILABLE: bool = len(_found) == len(OPENMMLAB_PACKAGES)
 if _found and not OPENMMLAB_AVAILABLE:
     warnings.warn(
         f'clcr_plugin: {", ".join(_found)} installed but not '
-        f'{", ".join(n for n in OPENMMLAB_PACKAGES if n not in _found)}; the plug-in registers nothing '
+        f'{", ".join(n for n in OPENMMLAB_PACKAGES if n not in _found)}; the '
+        'plug-in registers nothing '
         '(only clcr_plugin.models.clcr and clcr_plugin.datasets.audio work)')
 
 if OPENMMLAB_AVAILABLE:

@@ -4,9 +4,11 @@ Applied by :func:`apply_all` when ``clcr_plugin`` is imported (so an mmaction2
 config's ``custom_imports=dict(imports=['clcr_plugin'])`` is enough). Each
 patch checks that its problem is present before acting, is idempotent, and
 returns whether it is in effect; :data:`APPLIED` records that per patch. Pins
-that need no code (setuptools < 81 for ``pkg_resources``, ``importlib-metadata``
+that need no code (setuptools < 81 for ``pkg_resources``,
+``importlib-metadata``
 for mmaction2, numpy < 2 for ``np.Inf``/``np.trapz``/``np.in1d``) are explained
-in ``requirements/runtime.txt`` and pinned by tests in ``tests/test_compat.py``.
+in ``requirements/runtime.txt`` and pinned by tests in
+``tests/test_compat.py``.
 """
 import functools
 import importlib.metadata
@@ -38,7 +40,8 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 
 def _installed_version(dist: str) -> Optional[tuple[int, ...]]:
-    """The installed version of distribution ``dist``, read without importing it."""
+    """The installed version of distribution ``dist``, read without importing
+    it."""
     try:
         return _version_tuple(importlib.metadata.version(dist))
     except importlib.metadata.PackageNotFoundError:
@@ -46,7 +49,8 @@ def _installed_version(dist: str) -> Optional[tuple[int, ...]]:
 
 
 def no_accelerator() -> bool:
-    """True when neither CUDA nor mmengine's other device backends (MLU, NPU, MUSA) are usable."""
+    """True when neither CUDA nor mmengine's other device backends (MLU, NPU,
+    MUSA) are usable."""
     import torch
     from mmengine.device import (is_mlu_available, is_musa_available,
                                  is_npu_available)
@@ -60,7 +64,8 @@ class _MissingDRN:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise ImportError(
-            'DRN is missing from the mmaction2 1.2.0 wheel on PyPI (mmaction/models/localizers/drn/ '
+            'DRN is missing from the mmaction2 1.2.0 wheel on PyPI '
+            '(mmaction/models/localizers/drn/ '
             'was not packaged); install mmaction2 from source to use it')
 
 
@@ -106,7 +111,8 @@ def patch_multimodal_with_new_transformers() -> bool:
     ``WITH_MULTIMODAL`` (transformers >= 4.28 installed), and VindLU imports
     helpers (``apply_chunking_to_forward`` ...) that transformers 5 removed, so
     ``import mmaction.models`` fails. With transformers >= 5 (version read from
-    its metadata, not by importing it) we set ``WITH_MULTIMODAL = False`` before
+    its metadata, not by importing it) we set ``WITH_MULTIMODAL = False``
+    before
     ``mmaction.models`` is imported: the VindLU models become mmaction2's own
     'install the extras' placeholders and nothing else changes.
     """
@@ -115,7 +121,8 @@ def patch_multimodal_with_new_transformers() -> bool:
         return False
     from mmaction.utils import dependency
 
-    if 'mmaction.models' not in sys.modules:  # once imported, the flag no longer matters
+    # once imported, the flag no longer matters
+    if 'mmaction.models' not in sys.modules:
         dependency.WITH_MULTIMODAL = False
     return not dependency.WITH_MULTIMODAL
 
@@ -134,13 +141,15 @@ def _history_buffer_getattr(owner: type, name: str) -> Callable:
     if owner is not HistoryBuffer or name not in ('min', 'max', 'mean',
                                                   'current'):
         raise pickle.UnpicklingError(
-            f'checkpoint asks for getattr({owner!r}, {name!r}); only HistoryBuffer '
+            f'checkpoint asks for getattr({owner!r}, {name!r}); only '
+            'HistoryBuffer '
             'statistics methods are allowed')
     return getattr(HistoryBuffer, name)
 
 
 def checkpoint_safe_globals() -> list:
-    """The globals an mmengine 0.10.7 checkpoint holds beyond what torch allows by default.
+    """The globals an mmengine 0.10.7 checkpoint holds beyond what torch allows
+    by default.
 
     Found by saving checkpoints from a Runner (train, val with numpy-valued
     metrics, ``save_best``, a param scheduler) and dropping each entry in turn:
@@ -226,7 +235,8 @@ def patch_cpu_init_dist() -> bool:
 
 
 def patch_cpu_ddp() -> bool:
-    """mmengine 0.10.7's Runner passes ``device_ids`` to DDP even for CPU models.
+    """mmengine 0.10.7's Runner passes ``device_ids`` to DDP even for CPU
+    models.
 
     The Runner builds ``MMDistributedDataParallel(module,
     device_ids=[LOCAL_RANK])``, which torch's DDP rejects when the module's
@@ -263,7 +273,8 @@ def patch_cpu_ddp() -> bool:
 
 
 def shutdown_distributed() -> None:
-    """Final barrier and ``destroy_process_group`` (a no-op without a process group).
+    """Final barrier and ``destroy_process_group`` (a no-op without a process
+    group).
 
     2-process gloo runs were seen to die at exit (SIGABRT on one rank) while
     the other rank was still tearing the group down; ending every rank at a
@@ -287,6 +298,7 @@ PATCHES: dict[str, Callable[[], bool]] = {
 
 
 def apply_all() -> None:
-    """Apply every patch (idempotent); :data:`APPLIED` then says which are in effect."""
+    """Apply every patch (idempotent); :data:`APPLIED` then says which are in
+    effect."""
     for name, patch in PATCHES.items():
         APPLIED[name] = patch()

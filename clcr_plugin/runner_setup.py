@@ -9,7 +9,8 @@ from .compat import no_accelerator
 
 def apply_launch_options(cfg: Config, config_path: str, launcher: str,
                          work_dir: Optional[str]) -> Config:
-    """Set the launcher, the work dir and the plug-in import on ``cfg`` (in place).
+    """Set the launcher, the work dir and the plug-in import on ``cfg`` (in
+    place).
 
     This is where gloo is chosen: a distributed launch on a machine without
     an accelerator (:func:`clcr_plugin.compat.no_accelerator`, the test the

@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny media files and a tiny synthetic audio-visual set, built by the tests."""
+"""Shared fixtures: tiny media files and a tiny synthetic audio-visual set,
+built by the tests."""
 import numpy as np
 import pytest
 
@@ -45,7 +46,8 @@ def tone(freq: float,
 
 @pytest.fixture(scope='session')
 def media_files(tmp_path_factory):
-    """A wav (440 Hz from 1.0 s on, 2 s) and an mp4 with the same audio and 16 frames at 8 fps."""
+    """A wav (440 Hz from 1.0 s on, 2 s) and an mp4 with the same audio and 16
+    frames at 8 fps."""
     import av
 
     root = tmp_path_factory.mktemp('media')

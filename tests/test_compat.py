@@ -23,7 +23,8 @@ def start(code: str,
           *args: str,
           env: dict = None,
           pythonpath: tuple = ()) -> subprocess.Popen:
-    """Start ``python -c code args...`` with the repo (and ``pythonpath``) importable."""
+    """Start ``python -c code args...`` with the repo (and ``pythonpath``)
+    importable."""
     env = dict(os.environ if env is None else env)
     env['PYTHONPATH'] = os.pathsep.join([*map(str, pythonpath), str(REPO)])
     return subprocess.Popen(
@@ -46,7 +47,8 @@ def finish(proc: subprocess.Popen,
 
 
 def run_bare_and_patched(code: str, *args: str, **kwargs) -> tuple:
-    """Run ``code`` with argv[1] 'bare' and 'patched' at the same time; returns both results."""
+    """Run ``code`` with argv[1] 'bare' and 'patched' at the same time; returns
+    both results."""
     procs = [
         start(code, mode, *args, **kwargs) for mode in ('bare', 'patched')
     ]
@@ -86,7 +88,9 @@ def test_mmaction_models_imports_only_with_the_drn_stub():
         import mmaction.models
         print('ok')
     ''')
-    assert bare.returncode != 0 and "No module named 'mmaction.models.localizers.drn'" in bare.stderr
+    assert bare.returncode != 0 and (
+        "No module named "
+        "'mmaction.models.localizers.drn'") in bare.stderr
     assert patched.returncode == 0 and 'ok' in patched.stdout, patched.stderr[
         -3000:]
 
@@ -129,7 +133,8 @@ def test_transformers_5_breaks_mmaction_models_unless_multimodal_is_switched_off
         pythonpath=(tmp_path, ))
     assert bare.returncode != 0 and "No module named 'transformers." in bare.stderr
     assert patched.returncode == 0, patched.stderr[-3000:]
-    assert 'placeholder: VindLURetrieval requires extra multi-modal dependencies' in patched.stdout
+    assert ('placeholder: VindLURetrieval requires extra multi-modal '
+            'dependencies') in patched.stdout
 
 
 CHECKPOINT_ROUNDTRIP = '''
@@ -189,7 +194,8 @@ def test_load_checkpoint_and_resume_need_the_safe_globals(tmp_path):
 
 
 class _GetattrOnHistoryBuffer:
-    """Pickles as ``getattr(HistoryBuffer, name)``, as a hostile checkpoint could."""
+    """Pickles as ``getattr(HistoryBuffer, name)``, as a hostile checkpoint
+    could."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -309,8 +315,8 @@ def test_numpy_pin_keeps_mmaction_metrics_and_transforms_working():
         average_recall_at_avg_proposals, mean_class_accuracy, top_k_accuracy)
     from mmaction.evaluation.metrics import RetrievalRecall
 
-    with warnings.catch_warnings(
-    ):  # numpy 2 deprecates np.trapz / np.in1d before removing them
+    # numpy 2 deprecates np.trapz / np.in1d before removing them
+    with warnings.catch_warnings():
         warnings.filterwarnings(
             'error', category=DeprecationWarning, module='mmaction')
         scores = [
@@ -321,11 +327,13 @@ def test_numpy_pin_keeps_mmaction_metrics_and_transforms_working():
         labels = [1, 1, 2]
         top1, top2 = top_k_accuracy(scores, labels, (1, 2))
         assert top1 == pytest.approx(2 / 3) and top2 == pytest.approx(1.0)
-        # averaged over every class seen in labels or predictions (class 0 here: 0.0)
+        # averaged over every class seen in labels or predictions (class 0
+        # here: 0.0)
         assert mean_class_accuracy(scores, labels) == pytest.approx(
             (0.0 + 0.5 + 1.0) / 3)
 
-        # np.trapz: one video, one exact proposal, found only at 100% of the proposals
+        # np.trapz: one video, one exact proposal, found only at 100% of the
+        # proposals
         _, avg_recall, per_video, auc = average_recall_at_avg_proposals(
             {'v': np.array([[0.0, 10.0]])},
             {'v': np.array([[0.0, 10.0, 1.0]])},
@@ -336,14 +344,16 @@ def test_numpy_pin_keeps_mmaction_metrics_and_transforms_working():
                                     (per_video[-1] - per_video[-2]) /
                                     per_video[-1])
 
-        # np.in1d: the first sample's top-1 hits its target, the second's misses
+        # np.in1d: the first sample's top-1 hits its target, the second's
+        # misses
         recall = RetrievalRecall.calculate(
             np.array([[0.9, 0.1], [0.9, 0.1]]), [[0], [1]],
             topk=1,
             target_indices=True)
         assert float(recall[0]) == pytest.approx(50.0)
 
-        # np.Inf: the tight box (10..40, 10..50) padded by 25% around its centre
+        # np.Inf: the tight box (10..40, 10..50) padded by 25% around its
+        # centre
         keypoint = np.array([[[[10.0, 10.0], [40.0, 50.0]]]])  # (M, T, V, 2)
         out = PoseCompact(
             padding=0.25, threshold=10)(

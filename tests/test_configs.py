@@ -1,4 +1,5 @@
-"""Every config in configs/ builds its model and runs one loss and one predict step on real tiny data."""
+"""Every config in configs/ builds its model and runs one loss and one predict
+step on real tiny data."""
 import ast
 from pathlib import Path
 
@@ -30,7 +31,8 @@ def test_every_config_is_covered():
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_config_inherits_only_base_files_and_leaves_inferable_shapes_out(path):
-    """Methods and baselines are siblings on a neutral base (an ablation inherits
+    """Methods and baselines are siblings on a neutral base (an ablation
+    inherits
     the method it ablates); in_channels follow from the backbones."""
     assignments = [
         node for node in ast.parse(path.read_text()).body
@@ -68,8 +70,8 @@ def test_config_builds_and_steps(path, tiny_av_set):
     losses = model(**data, mode='loss')
     assert 'loss_cls' in losses and torch.isfinite(losses['loss_cls'])
     sum(v for k, v in losses.items() if k.startswith('loss')).backward()
-    for m, taps in model.backbones.items(
-    ):  # the task gradient reaches every backbone
+    # the task gradient reaches every backbone
+    for m, taps in model.backbones.items():
         assert any(p.grad is not None and p.grad.abs().sum() > 0
                    for p in taps.parameters()), m
     model.eval()

@@ -1,4 +1,5 @@
-"""The plain parts (the method, the audio features, the extractor) run in a Python without OpenMMLab.
+"""The plain parts (the method, the audio features, the extractor) run in a
+Python without OpenMMLab.
 
 Each check runs in a fresh interpreter whose ``sys.meta_path`` refuses
 ``mmengine``, ``mmcv`` and ``mmaction`` (and their submodules), as if they
@@ -46,7 +47,8 @@ NO_OPENMMLAB_LOADED = '''
 def run_python(code: str,
                *args: str,
                blocked: tuple = OPENMMLAB) -> subprocess.CompletedProcess:
-    """``python -c code args...`` with the repo importable and the ``blocked`` packages refused."""
+    """``python -c code args...`` with the repo importable and the ``blocked``
+    packages refused."""
     script = textwrap.dedent(
         BLOCKER.replace("'PACKAGES'", repr(blocked)) if blocked else ''
     ) + textwrap.dedent(code)
@@ -153,11 +155,13 @@ def test_a_partial_openmmlab_registers_nothing_and_says_what_is_missing():
     ''',
         blocked=('mmaction', ))
     assert run.returncode == 0, run.stderr[-3000:]
-    assert 'clcr_plugin: mmengine, mmcv installed but not mmaction; the plug-in registers nothing' in run.stdout
+    assert ('clcr_plugin: mmengine, mmcv installed but not mmaction; the '
+            'plug-in registers nothing') in run.stdout
 
 
 def test_a_broken_registering_module_raises_instead_of_being_skipped(tmp_path):
-    """A real import error while registering surfaces (only absent packages turn registration off)."""
+    """A real import error while registering surfaces (only absent packages
+    turn registration off)."""
     fake = tmp_path / 'mmaction'
     fake.mkdir()
     (fake /

@@ -28,8 +28,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=str,
         const='auto',
         help=
-        'resume from this checkpoint, or from the latest one in work_dir if none is given'
-    )
+        'resume from this checkpoint, or from the latest one in work_dir if '
+        'none is given')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -71,9 +71,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(
-                f'--amp needs optim_wrapper.type OptimWrapper or AmpOptimWrapper, got {optim_wrapper}'
-            )
+            raise ValueError('--amp needs optim_wrapper.type OptimWrapper or '
+                             f'AmpOptimWrapper, got {optim_wrapper}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':

@@ -1,4 +1,5 @@
-"""Datasets and transforms registered in mmaction2's registries, and the numpy-only audio features.
+"""Datasets and transforms registered in mmaction2's registries, and the
+numpy-only audio features.
 
 The registered parts are imported only where OpenMMLab is installed, so
 ``clcr_plugin.datasets.audio`` also works without it.

@@ -21,7 +21,8 @@ import numpy as np
 
 HOP_SECONDS = 0.010  # default hop: 10 ms
 WIN_SECONDS = 0.025  # default window: 25 ms
-SETTINGS_MARKER = '<audio settings>'  # a docstring line that :func:`document_settings` replaces
+# a docstring line that :func:`document_settings` replaces
+SETTINGS_MARKER = '<audio settings>'
 
 
 def _setting(default: Any, doc: str, unset: str = '') -> Any:
@@ -53,7 +54,8 @@ class AudioFeatureConfig:
     sample_rate: int = _setting(16000, 'decode/resample rate in Hz.')
     n_fft: Optional[int] = _setting(
         None, 'FFT size (each window is zero-padded to it).',
-        'twice the smallest power of two >= ``win_length`` (1024 at 16 kHz), fine enough that 128 mel bands '
+        'twice the smallest power of two >= ``win_length`` (1024 at 16 kHz), '
+        'fine enough that 128 mel bands '
         'all get FFT bins')
     hop_length: Optional[int] = _setting(None, 'samples between frames.',
                                          '10 ms (160 at 16 kHz)')
@@ -66,7 +68,8 @@ class AudioFeatureConfig:
                                      '``sample_rate / 2``')
     log_offset: float = _setting(
         1e-6,
-        'added to the mel power before the natural log (the value of silence is '
+        'added to the mel power before the natural log (the value of silence '
+        'is '
         '``log(log_offset)``).')
 
     def __post_init__(self) -> None:
@@ -79,15 +82,15 @@ class AudioFeatureConfig:
         fmax = self.sample_rate / 2 if self.fmax is None else float(self.fmax)
         if hop <= 0 or win <= 0 or self.n_mels <= 0:
             raise ValueError(
-                f'hop_length, win_length and n_mels must be positive, got {hop}, {win}, {self.n_mels}'
-            )
+                'hop_length, win_length and n_mels must be positive, got '
+                f'{hop}, {win}, {self.n_mels}')
         if win > n_fft:
             raise ValueError(
                 f'win_length ({win}) must not exceed n_fft ({n_fft})')
         if not 0 <= self.fmin < fmax <= self.sample_rate / 2:
-            raise ValueError(
-                f'need 0 <= fmin < fmax <= sample_rate / 2, got fmin={self.fmin}, fmax={fmax}, '
-                f'sample_rate={self.sample_rate}')
+            raise ValueError('need 0 <= fmin < fmax <= sample_rate / 2, got '
+                             f'fmin={self.fmin}, fmax={fmax}, '
+                             f'sample_rate={self.sample_rate}')
         if self.log_offset <= 0:
             raise ValueError(
                 f'log_offset must be positive, got {self.log_offset}')
@@ -99,7 +102,8 @@ class AudioFeatureConfig:
     @classmethod
     def from_dict(cls, settings: Mapping[str, Any],
                   source: str) -> 'AudioFeatureConfig':
-        """Build from ``settings`` (keyword arguments, a json record), naming ``source`` on unknown keys.
+        """Build from ``settings`` (keyword arguments, a json record), naming
+        ``source`` on unknown keys.
 
         Settings left out take their defaults.
 
@@ -110,8 +114,8 @@ class AudioFeatureConfig:
         unknown = sorted(set(settings) - {s.name for s in audio_settings()})
         if unknown:
             raise KeyError(
-                f'{source}: unknown audio settings {unknown}; known: {[s.name for s in audio_settings()]}'
-            )
+                f'{source}: unknown audio settings {unknown}; known: '
+                f'{[s.name for s in audio_settings()]}')
         return cls(**settings)
 
     @property
@@ -125,12 +129,14 @@ class AudioFeatureConfig:
 
 
 class AudioSetting(NamedTuple):
-    """One field of :class:`AudioFeatureConfig`, as the transform and the extractor describe it."""
+    """One field of :class:`AudioFeatureConfig`, as the transform and the
+    extractor describe it."""
 
     name: str
     type: type  # int or float (None is allowed where ``default`` is None)
     default: Any
-    doc: str  # ``'<what it is>. Default <default>[: <what None resolves to>].'``
+    # ``'<what it is>. Default <default>[: <what None resolves to>].'``
+    doc: str
 
 
 def audio_settings() -> Tuple[AudioSetting, ...]:
@@ -152,7 +158,8 @@ T = TypeVar('T')
 
 
 def document_settings(obj: T) -> T:
-    """Replace the ``<audio settings>`` line of ``obj``'s docstring by one ``Args`` entry per setting.
+    """Replace the ``<audio settings>`` line of ``obj``'s docstring by one
+    ``Args`` entry per setting.
 
     The entries take the marker line's indentation, so a class that takes the
     settings as keyword arguments (``LoadAudioLogMel``) documents every one of
@@ -169,8 +176,8 @@ def document_settings(obj: T) -> T:
     ]
     if not marked:
         raise ValueError(
-            f'the docstring of {obj.__qualname__} has no {SETTINGS_MARKER!r} line to replace'
-        )
+            f'the docstring of {obj.__qualname__} has no {SETTINGS_MARKER!r} '
+            'line to replace')
     at = marked[0]
     indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
     entries = [
@@ -188,7 +195,8 @@ document_settings(AudioFeatureConfig)
 
 
 def decode_audio(path: Union[str, Path], sample_rate: int) -> np.ndarray:
-    """Decode the first audio stream of any container to mono float32 at ``sample_rate``.
+    """Decode the first audio stream of any container to mono float32 at
+    ``sample_rate``.
 
     Channels are averaged (PyAV's mono downmix) and resampled with
     ``av.AudioResampler``; encoder priming is dropped by FFmpeg, so sample 0
@@ -210,7 +218,8 @@ def decode_audio(path: Union[str, Path], sample_rate: int) -> np.ndarray:
 
     try:
         container = av.open(str(path))
-    except Exception as exc:  # PyAV raises several error types (FileNotFoundError, InvalidDataError ...)
+    # PyAV raises several error types (FileNotFoundError, InvalidDataError ...)
+    except Exception as exc:
         raise RuntimeError(f'cannot open {path}: {exc}') from exc
     with container:
         if not container.streams.audio:
@@ -247,7 +256,8 @@ def mel_filterbank(sample_rate: int,
                    n_mels: int,
                    fmin: float = 0.0,
                    fmax: Optional[float] = None) -> np.ndarray:
-    """Triangular filters equally spaced on the HTK mel scale, each peaking at 1.
+    """Triangular filters equally spaced on the HTK mel scale, each peaking at
+    1.
 
     Band ``m`` rises from edge ``m`` to its centre (edge ``m + 1``) and falls
     to edge ``m + 2``, where the ``n_mels + 2`` edges are equally spaced in mel
@@ -268,7 +278,8 @@ def mel_filterbank(sample_rate: int,
     fmax = sample_rate / 2 if fmax is None else fmax
     if not 0 <= fmin < fmax <= sample_rate / 2:
         raise ValueError(
-            f'need 0 <= fmin < fmax <= sample_rate / 2, got fmin={fmin}, fmax={fmax}, '
+            f'need 0 <= fmin < fmax <= sample_rate / 2, got fmin={fmin}, '
+            f'fmax={fmax}, '
             f'sample_rate={sample_rate}')
     bins = np.arange(n_fft // 2 + 1) * sample_rate / n_fft  # (n_bins,) Hz
     edges = mel_to_hz(
@@ -283,7 +294,8 @@ def mel_filterbank(sample_rate: int,
     empty = np.flatnonzero(fb.max(1) == 0)
     if empty.size:
         warnings.warn(
-            f'mel bands {empty.tolist()} of {n_mels} cover no FFT bin at sample_rate={sample_rate}, '
+            f'mel bands {empty.tolist()} of {n_mels} cover no FFT bin at '
+            f'sample_rate={sample_rate}, '
             f'n_fft={n_fft}; raise n_fft or lower n_mels')
     return fb
 
@@ -303,7 +315,8 @@ def log_mel_spectrogram(wave: np.ndarray,
         cfg: the settings. Default None: ``AudioFeatureConfig()``.
 
     Returns:
-        (n_mels, n_frames) float32, ``n_frames = 1 + num_samples // hop_length``.
+        (n_mels, n_frames) float32,
+        ``n_frames = 1 + num_samples // hop_length``.
     """
     cfg = AudioFeatureConfig() if cfg is None else cfg
     wave = np.asarray(wave, dtype=np.float32).reshape(-1)

@@ -15,8 +15,10 @@ class AudioVisualDataset(BaseActionDataset):
     The annotation file is mmengine's standard JSON, which our converters and
     the synthetic generator write::
 
-        {"metainfo": {"classes": ["a", "b", ...], "dataset": "synthetic-av", ...},
-         "data_list": [{"video": "train/000001.mp4", "audio": "audio/000001.wav", "label": 3, ...}, ...]}
+        {"metainfo": {"classes": ["a", "b", ...], "dataset": "synthetic-av",
+        ...},
+         "data_list": [{"video": "train/000001.mp4", "audio":
+         "audio/000001.wav", "label": 3, ...}, ...]}
 
     Paths are relative to ``data_prefix['video']`` / ``data_prefix['audio']``
     (themselves joined to ``data_root`` when relative). ``audio`` is optional:
@@ -41,7 +43,8 @@ class AudioVisualDataset(BaseActionDataset):
             file, does not exist.
         ValueError: the annotation is not valid JSON, a label is not an int in
             ``[0, len(classes))``, or a path field is not a non-empty string.
-        KeyError: ``metainfo.classes`` or an entry's ``video`` / ``label`` is missing.
+        KeyError: ``metainfo.classes`` or an entry's ``video`` / ``label`` is
+            missing.
         Every message names the annotation file, and for an entry its index
         in ``data_list`` and the field.
     """
@@ -78,14 +81,15 @@ class AudioVisualDataset(BaseActionDataset):
         if not isinstance(ann, dict) or not isinstance(
                 ann.get('data_list'), list):
             raise KeyError(
-                f'{self.ann_file}: expected a JSON object with "metainfo" and a "data_list" list'
-            )
+                f'{self.ann_file}: expected a JSON object with "metainfo" and '
+                'a "data_list" list')
         for key, value in ann.get('metainfo', {}).items():
             self._metainfo.setdefault(key, value)
         classes = self._metainfo.get('classes')
         if not classes:
             raise KeyError(
-                f'{self.ann_file}: metainfo.classes is missing or empty (give it in the file or as '
+                f'{self.ann_file}: metainfo.classes is missing or empty (give '
+                'it in the file or as '
                 f'metainfo=dict(classes=[...]))')
         return [
             self._parse(i, raw, len(classes))
@@ -101,18 +105,19 @@ class AudioVisualDataset(BaseActionDataset):
         for key in ('video', 'label'):
             if key not in raw:
                 raise KeyError(
-                    f'{where} lacks the field {key!r} (fields present: {sorted(raw)})'
-                )
+                    f'{where} lacks the field {key!r} (fields present: '
+                    f'{sorted(raw)})')
         for key in ('video', 'audio'):
             if key in raw and not (isinstance(raw[key], str) and raw[key]):
                 raise ValueError(
-                    f'{where}: field {key!r} must be a non-empty path string, got {raw[key]!r}'
-                )
+                    f'{where}: field {key!r} must be a non-empty path string, '
+                    f'got {raw[key]!r}')
         label = raw['label']
         if isinstance(label, bool) or not isinstance(
                 label, int) or not 0 <= label < num_classes:
             raise ValueError(
-                f'{where}: field \'label\' is {label!r}, not an int in [0, {num_classes}) '
+                f'{where}: field \'label\' is {label!r}, not an int in [0, '
+                f'{num_classes}) '
                 f'(the number of classes)')
         info = dict(raw)
         info['filename'] = osp.join(self.data_prefix['video'], raw['video'])
@@ -125,6 +130,6 @@ class AudioVisualDataset(BaseActionDataset):
                                 'audio' if 'audio' in raw else 'video')):
                 if not osp.isfile(info[field]):
                     raise FileNotFoundError(
-                        f'{where}: field {key!r} points to {info[field]}, which does not exist'
-                    )
+                        f'{where}: field {key!r} points to {info[field]}, '
+                        'which does not exist')
         return info

@@ -1,6 +1,7 @@
 """A synthetic audio-visual set that neither modality can solve alone.
 
-Four binary factors make 16 classes, ``label = 8 * colour + 4 * pitch + 2 * rhythm + order``:
+Four binary factors make 16 classes,
+``label = 8 * colour + 4 * pitch + 2 * rhythm + order``:
 
 =======  ========  ==========  =====================================  =====================================
 level    factor    values      video shows it as                      audio has it as
@@ -41,7 +42,8 @@ FACTORS: Dict[str, tuple] = {
     'rhythm': ('slow', 'fast'),
     'order': ('rise', 'fall'),
 }
-"""Factor name -> value names; a label's bits are the factors in this order (colour is the top bit)."""
+"""Factor name -> value names; a label's bits are the factors in this order
+(colour is the top bit)."""
 LEVELS: Dict[str, str] = {
     'colour': 'shallow',
     'pitch': 'shallow',
@@ -72,7 +74,8 @@ class SyntheticAVConfig:
     """Generation settings (all recorded in the manifest).
 
     Args:
-        seed: base seed; clip ``i`` of split ``s`` uses ``RandomState([seed, s, i])``. Default 0.
+        seed: base seed; clip ``i`` of split ``s`` uses
+            ``RandomState([seed, s, i])``. Default 0.
         train_per_class: training clips per class. Default 20 (320 clips).
         val_per_class: validation clips per class. Default 6 (96 clips).
         test_per_class: test clips per class. Default 6 (96 clips).
@@ -82,7 +85,8 @@ class SyntheticAVConfig:
         sample_rate: audio rate in Hz (AAC, mono). Default 16000.
         variant: ``'default'``, or ``'hard'``: the same factors at different
             levels per modality, shallow cues shown in half of the clips, lures
-            (:mod:`~clcr_plugin.datasets.synthetic_av_hard`). Default 'default'.
+            (:mod:`~clcr_plugin.datasets.synthetic_av_hard`).
+            Default 'default'.
     """
 
     seed: int = 0
@@ -97,28 +101,27 @@ class SyntheticAVConfig:
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
-            raise ValueError(
-                f'variant must be one of {list(VARIANTS)}, got {self.variant!r}'
-            )
+            raise ValueError(f'variant must be one of {list(VARIANTS)}, got '
+                             f'{self.variant!r}')
         if not 0 <= self.seed < 2**32:
             raise ValueError(f'seed must be in [0, 2**32), got {self.seed}')
         for split in SPLITS:
             if getattr(self, f'{split}_per_class') < 0:
-                raise ValueError(
-                    f'{split}_per_class must be >= 0, got {getattr(self, f"{split}_per_class")}'
-                )
+                raise ValueError(f'{split}_per_class must be >= 0, got '
+                                 f'{getattr(self, f"{split}_per_class")}')
         if self.size % 2 or self.size < 16:
             raise ValueError(
                 f'size must be an even number >= 16 (yuv420p), got {self.size}'
             )
         if self.fps < 4 or self.seconds < 1.0:
             raise ValueError(
-                f'need fps >= 4 and seconds >= 1.0 to show a 1 Hz rhythm, got {self.fps}, '
+                'need fps >= 4 and seconds >= 1.0 to show a 1 Hz rhythm, got '
+                f'{self.fps}, '
                 f'{self.seconds}')
         if self.sample_rate < 8000:
             raise ValueError(
-                f'sample_rate must be >= 8000 to hold the 3 kHz drone, got {self.sample_rate}'
-            )
+                'sample_rate must be >= 8000 to hold the 3 kHz drone, got '
+                f'{self.sample_rate}')
 
     def per_class(self, split: str) -> int:
         """Clips per class of ``split``."""
@@ -133,7 +136,8 @@ class ClipParams:
     fraction of its period, ``first_s`` / ``second_s`` the times of the two
     events. Video nuisance: ``grey``, ``patch_yx``, ``dot_yx`` / ``dot_v``
     (pixels, pixels per frame), ``video_noise_seed``. Audio nuisance: ``gain``,
-    ``audio_noise_seed`` / ``noise_std``, ``distractor_hz`` / ``distractor_amp`` /
+    ``audio_noise_seed`` / ``noise_std``, ``distractor_hz`` /
+    ``distractor_amp`` /
     ``distractor_phase``.
     """
 
@@ -154,7 +158,8 @@ class ClipParams:
 
 
 def factors_of(label: int) -> Dict[str, int]:
-    """The factor values (0 or 1) of ``label``, e.g. ``{'colour': 1, 'pitch': 0, 'rhythm': 1, 'order': 0}``."""
+    """The factor values (0 or 1) of ``label``, e.g.
+    ``{'colour': 1, 'pitch': 0, 'rhythm': 1, 'order': 0}``."""
     if not 0 <= label < len(CLASSES):
         raise ValueError(f'label must be in [0, {len(CLASSES)}), got {label}')
     bits = len(FACTORS)
@@ -173,7 +178,8 @@ def label_of(factors: Dict[str, int]) -> int:
 
 
 def bayes_accuracy(visible: Sequence[str]) -> float:
-    """Best accuracy of a classifier that sees only the factors ``visible`` (uniform classes).
+    """Best accuracy of a classifier that sees only the factors ``visible``
+    (uniform classes).
 
     Labels sharing the visible values are indistinguishable, so the best guess
     is right 1 / (group size) of the time: accuracy = #groups / #classes.
@@ -191,7 +197,8 @@ def bayes_accuracy(visible: Sequence[str]) -> float:
 
 def draw_params(rng: np.random.RandomState,
                 cfg: SyntheticAVConfig) -> ClipParams:
-    """Draw one clip's label-free parameters (rounded, so the annotation reproduces them exactly)."""
+    """Draw one clip's label-free parameters (rounded, so the annotation
+    reproduces them exactly)."""
     size, patch = cfg.size, _patch_size(cfg.size)
     bar = _bar_height(cfg.size)
     return ClipParams(
@@ -216,7 +223,8 @@ def draw_params(rng: np.random.RandomState,
 
 
 def event_times(order: int, params: ClipParams) -> Dict[str, float]:
-    """Onset in seconds of the ``'low'`` (bottom bar, low drone) and ``'high'`` (top bar, high drone) events."""
+    """Onset in seconds of the ``'low'`` (bottom bar, low drone) and ``'high'``
+    (top bar, high drone) events."""
     first, second = params.first_s, params.second_s
     return dict(
         low=first, high=second) if order == 0 else dict(
@@ -225,7 +233,8 @@ def event_times(order: int, params: ClipParams) -> Dict[str, float]:
 
 def render_video(factors: Dict[str, int], params: ClipParams,
                  cfg: SyntheticAVConfig) -> np.ndarray:
-    """Frames (T, H, W, 3) uint8 of a clip; depends on colour, rhythm, order only."""
+    """Frames (T, H, W, 3) uint8 of a clip; depends on colour, rhythm, order
+    only."""
     T, size = _num_frames(cfg), cfg.size
     patch, bar = _patch_size(size), _bar_height(size)
     rate = RHYTHM_HZ[factors['rhythm']]
@@ -258,7 +267,8 @@ def render_video(factors: Dict[str, int], params: ClipParams,
 
 def render_audio(factors: Dict[str, int], params: ClipParams,
                  cfg: SyntheticAVConfig) -> np.ndarray:
-    """Mono waveform (S,) float32 in [-1, 1] of a clip; depends on pitch, rhythm, order only."""
+    """Mono waveform (S,) float32 in [-1, 1] of a clip; depends on pitch,
+    rhythm, order only."""
     sr = cfg.sample_rate
     ts = np.arange(int(round(cfg.seconds * sr))) / sr  # (S,)
     ramp = np.hanning(int(0.01 * sr))
@@ -285,7 +295,8 @@ def render_audio(factors: Dict[str, int], params: ClipParams,
 
 def write_mp4(path: str, frames: np.ndarray, wave: np.ndarray, fps: int,
               sample_rate: int) -> None:
-    """Write frames (T, H, W, 3) uint8 and a mono waveform (S,) float32 to an mp4.
+    """Write frames (T, H, W, 3) uint8 and a mono waveform (S,) float32 to an
+    mp4.
 
     Video: MPEG-4 Part 2 (``mpeg4``, yuv420p), which PyAV encodes and decord
     0.6.0 decodes; audio: AAC. Written to ``path + '.part'`` and renamed, so a
@@ -360,7 +371,8 @@ def metainfo(cfg: SyntheticAVConfig) -> dict:
 
 
 def renderers(variant: str) -> Tuple[Callable, Callable, Callable, type]:
-    """``(draw_params, render_video, render_audio, params class)`` of a variant."""
+    """``(draw_params, render_video, render_audio, params class)`` of a
+    variant."""
     if variant == 'hard':
         from . import \
             synthetic_av_hard as \
@@ -374,7 +386,8 @@ def renderers(variant: str) -> Tuple[Callable, Callable, Callable, type]:
 
 
 def is_generated(out_dir: str, cfg: SyntheticAVConfig) -> bool:
-    """True when ``out_dir`` holds a complete set made by this generator version with exactly ``cfg``."""
+    """True when ``out_dir`` holds a complete set made by this generator
+    version with exactly ``cfg``."""
     path = osp.join(out_dir, 'manifest.json')
     if not osp.isfile(path) or not all(
             osp.isfile(osp.join(out_dir, f'{s}.json')) for s in SPLITS):
@@ -387,7 +400,8 @@ def generate(out_dir: str,
              cfg: SyntheticAVConfig = SyntheticAVConfig(),
              overwrite: bool = False,
              progress: bool = True) -> Dict[str, str]:
-    """Write ``<split>/NNNNNN.mp4`` and ``<split>.json`` for train/val/test; returns ``{split: annotation path}``.
+    """Write ``<split>/NNNNNN.mp4`` and ``<split>.json`` for train/val/test;
+    returns ``{split: annotation path}``.
 
     Skipped when the manifest shows the same settings, unless ``overwrite``.
     The manifest is written last, so an interrupted run is redone. Clips are
@@ -436,7 +450,8 @@ def generate(out_dir: str,
 
 
 def params_from_json(raw: dict, variant: str = 'default'):
-    """The clip parameters stored in an annotation entry's ``params`` (JSON turns tuples into lists):
+    """The clip parameters stored in an annotation entry's ``params`` (JSON
+    turns tuples into lists):
     :class:`ClipParams`, or ``HardClipParams`` for ``variant='hard'``."""
     params_class = renderers(variant)[3]
     return params_class(**{

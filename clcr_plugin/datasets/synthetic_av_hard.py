@@ -1,4 +1,5 @@
-"""The ``'hard'`` variant of the synthetic audio-visual set: shared evidence at different levels per modality.
+"""The ``'hard'`` variant of the synthetic audio-visual set: shared evidence at
+different levels per modality.
 
 Same four binary factors, classes and labels as the default set
 (:mod:`clcr_plugin.datasets.synthetic_av`), rendered differently:
@@ -19,7 +20,8 @@ Label-free, modality-private nuisance mimics each cue: a small striped
 *lure* patch of random colour and stripe width, and a moving dot (video); lure
 chirps of random direction in 4.5-6.5 kHz and a lure pulse train at a random
 1 / 2 Hz rate on a 3.5-4 kHz carrier (audio); plus the default set's grey
-level, pixel noise, gain and white noise. See ``tools/data/synthetic_av/README.md``,
+level, pixel noise, gain and white noise. See
+``tools/data/synthetic_av/README.md``,
 section "Harder variant", for the rationale and the predictions.
 """
 from dataclasses import dataclass
@@ -33,15 +35,20 @@ from .synthetic_av import (BAR_RGB, COLOUR_RGB, PITCH_HZ, RHYTHM_HZ,
 
 STRIPE_PERIOD = (
     0.2, 0.1
-)  # period of the stripes as a fraction of the frame size, per rhythm (wide, narrow)
+    # period of the stripes as a fraction of the frame size, per rhythm (wide,
+    # narrow)
+)
 BAR_SPEED = 0.4  # frame heights per second
 BEEP_S = 0.15
 CHIRP_S, CHIRP_PERIOD_S = 0.2, 0.5
 CHIRP_BAND = (1500.0, 3000.0)
 LURE_CHIRP_BAND = (4500.0, 6500.0)
-CUE_PROBABILITY = 0.5  # probability that the shallow cue of a shared factor is shown (independently per modality)
+# probability that the shallow cue of a shared factor is shown (independently
+# per modality)
+CUE_PROBABILITY = 0.5
 
-# Which factors a classifier can read, and how often: [(probability, visible factors), ...].
+# Which factors a classifier can read, and how often: [(probability, visible
+# factors), ...].
 BAYES_VIEWS: Dict[str, List[Tuple[float, Sequence[str]]]] = {
     'video': [(0.5, ('colour', 'rhythm', 'order')),
               (0.5, ('colour', 'order'))],
@@ -58,12 +65,14 @@ BAYES_VIEWS: Dict[str, List[Tuple[float, Sequence[str]]]] = {
      (0.5, ('colour', 'pitch', 'rhythm'))],
     'shared factors only': [(1.0, ('rhythm', 'order'))],
 }
-"""Classifier views of the hard variant; :func:`bayes_table` turns them into Bayes accuracies."""
+"""Classifier views of the hard variant; :func:`bayes_table` turns them into
+Bayes accuracies."""
 
 
 @dataclass(frozen=True)
 class HardClipParams:
-    """Everything random about one clip of the hard variant; drawn independently of its label.
+    """Everything random about one clip of the hard variant; drawn
+    independently of its label.
 
     Cues: ``video_cue`` (the large patch shows its stripes), ``audio_cue`` (the
     chirps sound). Video: ``grey``, ``patch_yx``, ``lure_yx``, ``lure_colour``,
@@ -99,7 +108,8 @@ class HardClipParams:
 
 
 def bayes_table() -> Dict[str, float]:
-    """Bayes accuracy of each view in :data:`BAYES_VIEWS`: ``sum_k p_k * bayes_accuracy(visible_k)``."""
+    """Bayes accuracy of each view in :data:`BAYES_VIEWS`:
+    ``sum_k p_k * bayes_accuracy(visible_k)``."""
     return {
         view: sum(p * bayes_accuracy(visible) for p, visible in cases)
         for view, cases in BAYES_VIEWS.items()
@@ -112,7 +122,8 @@ def lure_size(size: int) -> int:
 
 def draw_params(rng: np.random.RandomState,
                 cfg: SyntheticAVConfig) -> HardClipParams:
-    """Draw one clip's label-free parameters; the lure patch never overlaps the large patch."""
+    """Draw one clip's label-free parameters; the lure patch never overlaps the
+    large patch."""
     size, patch, lure = cfg.size, _patch_size(cfg.size), lure_size(cfg.size)
     video_cue, audio_cue = bool(rng.uniform() < CUE_PROBABILITY), bool(
         rng.uniform() < CUE_PROBABILITY)
@@ -154,14 +165,16 @@ def draw_params(rng: np.random.RandomState,
 
 def bar_rows(order: int, params: HardClipParams, t: float,
              size: int) -> np.ndarray:
-    """Rows (bar height,) the bar covers at time ``t`` s: it moves up (rise, order 0) or down (fall), wrapping."""
+    """Rows (bar height,) the bar covers at time ``t`` s: it moves up (rise,
+    order 0) or down (fall), wrapping."""
     step = (-1.0 if order == 0 else 1.0) * BAR_SPEED * size * t
     top = int(np.floor(params.bar_y0 + step + 1e-9)) % size
     return (top + np.arange(_bar_height(size))) % size
 
 
 def striped(colour: int, period: float, side: int) -> np.ndarray:
-    """A (side, side, 3) patch of ``colour`` with vertical stripes of ``period`` pixels (0 / inf: flat)."""
+    """A (side, side, 3) patch of ``colour`` with vertical stripes of
+    ``period`` pixels (0 / inf: flat)."""
     columns = 0.6 + 0.4 * (
         (np.arange(side) //
          (max(2.0, period) / 2)) % 2) if period else np.full(side, 0.8)
@@ -172,7 +185,8 @@ def striped(colour: int, period: float, side: int) -> np.ndarray:
 
 def render_video(factors: Dict[str, int], params: HardClipParams,
                  cfg: SyntheticAVConfig) -> np.ndarray:
-    """Frames (T, H, W, 3) uint8; depends on colour, order, and rhythm only when ``params.video_cue``."""
+    """Frames (T, H, W, 3) uint8; depends on colour, order, and rhythm only
+    when ``params.video_cue``."""
     T, size = _num_frames(cfg), cfg.size
     patch, lure = _patch_size(size), lure_size(size)
     main = striped(
@@ -200,13 +214,15 @@ def render_video(factors: Dict[str, int], params: HardClipParams,
 
 def pulse_gate(ts: np.ndarray, rate: float, phase: float,
                length: float) -> np.ndarray:
-    """1 during the ``length`` s after each onset ``(k - phase) / rate``, else 0; (S,) like ``ts``."""
+    """1 during the ``length`` s after each onset ``(k - phase) / rate``, else
+    0; (S,) like ``ts``."""
     return ((ts * rate + phase) % 1.0) < length * rate
 
 
 def chirps(ts: np.ndarray, band: Tuple[float, float], up: bool,
            offset: float) -> np.ndarray:
-    """Linear sweeps of ``CHIRP_S`` s across ``band`` (up or down), one every ``CHIRP_PERIOD_S`` from ``offset``."""
+    """Linear sweeps of ``CHIRP_S`` s across ``band`` (up or down), one every
+    ``CHIRP_PERIOD_S`` from ``offset``."""
     local = (ts -
              offset) % CHIRP_PERIOD_S  # (S,) time since the last chirp onset
     f0, f1 = band if up else band[::-1]
@@ -217,7 +233,8 @@ def chirps(ts: np.ndarray, band: Tuple[float, float], up: bool,
 
 def render_audio(factors: Dict[str, int], params: HardClipParams,
                  cfg: SyntheticAVConfig) -> np.ndarray:
-    """Mono waveform (S,) float32 in [-1, 1]; depends on pitch, rhythm, and order only when ``params.audio_cue``."""
+    """Mono waveform (S,) float32 in [-1, 1]; depends on pitch, rhythm, and
+    order only when ``params.audio_cue``."""
     sr = cfg.sample_rate
     ts = np.arange(int(round(cfg.seconds * sr))) / sr  # (S,)
     ramp = np.hanning(int(0.01 * sr))
@@ -243,7 +260,8 @@ def render_audio(factors: Dict[str, int], params: HardClipParams,
 
 
 def factor_levels() -> Dict[str, Dict[str, str]]:
-    """``{factor: {modality: level}}`` of the hard variant (for the annotation's metainfo)."""
+    """``{factor: {modality: level}}`` of the hard variant (for the
+    annotation's metainfo)."""
     return dict(
         colour=dict(video='shallow'),
         pitch=dict(audio='shallow'),

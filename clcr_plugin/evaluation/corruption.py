@@ -7,7 +7,8 @@ so a removed modality is "missing at test time". Wrap a config's
 preprocessor with::
 
     model = dict(data_preprocessor=dict(
-        _delete_=True, type='CorruptedInputsPreprocessor', preprocessor=<the original cfg>,
+        _delete_=True, type='CorruptedInputsPreprocessor', preprocessor=<the
+        original cfg>,
         noise_std=dict(audio=0.5), drop=('rgb', ), seed=0))
 
 ``tools/analysis/compare.py`` does this for every condition it measures.
@@ -22,7 +23,8 @@ from torch import Tensor
 
 def add_gaussian_noise(x: Tensor, std: float,
                        generator: torch.Generator) -> Tensor:
-    """``x + std * eps`` with ``eps ~ N(0, 1)`` drawn from ``generator`` (on ``x``'s device).
+    """``x + std * eps`` with ``eps ~ N(0, 1)`` drawn from ``generator`` (on
+    ``x``'s device).
 
     Args:
         x: any tensor, e.g. ``(N, K, C, H, W)``.
@@ -80,7 +82,8 @@ class CorruptedInputsPreprocessor(BaseDataPreprocessor):
         super().__init__()
         if isinstance(drop, str):
             raise ValueError(
-                f"drop must be a sequence of modality names, e.g. ('{drop}', ), got the string "
+                f"drop must be a sequence of modality names, e.g. ('{drop}', "
+                "), got the string "
                 f'{drop!r}')
         noise_std = {str(m): float(s) for m, s in (noise_std or {}).items()}
         for m, std in noise_std.items():
@@ -89,8 +92,8 @@ class CorruptedInputsPreprocessor(BaseDataPreprocessor):
         both = sorted(set(noise_std) & set(drop))
         if both:
             raise ValueError(
-                f'noise_std and drop both name {both}; a dropped modality cannot be noisy'
-            )
+                f'noise_std and drop both name {both}; a dropped modality '
+                'cannot be noisy')
         self.preprocessor = preprocessor if isinstance(preprocessor, BaseDataPreprocessor) \
             else MODELS.build(preprocessor)
         self.noise_std = noise_std
@@ -110,23 +113,26 @@ class CorruptedInputsPreprocessor(BaseDataPreprocessor):
             unknown = sorted(set(names) - set(inputs))
             if unknown:
                 raise KeyError(
-                    f'CorruptedInputsPreprocessor: {key} names {unknown}, but the inputs hold '
+                    f'CorruptedInputsPreprocessor: {key} names {unknown}, but '
+                    'the inputs hold '
                     f'{sorted(inputs)}')
         if set(inputs) <= set(self.drop):
             raise ValueError(
-                f'CorruptedInputsPreprocessor: drop={list(self.drop)} removes every modality of the '
+                f'CorruptedInputsPreprocessor: drop={list(self.drop)} removes '
+                'every modality of the '
                 f'inputs {sorted(inputs)}; keep at least one')
 
     def corrupt(self, inputs: Mapping[str, Tensor]) -> Dict[str, Tensor]:
-        """``{modality: tensor}`` -> the same dict with noise added and dropped modalities removed.
+        """``{modality: tensor}`` -> the same dict with noise added and dropped
+        modalities removed.
 
         Modalities that are neither noisy nor dropped are passed through as
         the very same tensors.
         """
         if not isinstance(inputs, Mapping):
             raise TypeError(
-                f'CorruptedInputsPreprocessor needs inputs as a dict of modalities, got {type(inputs)}'
-            )
+                'CorruptedInputsPreprocessor needs inputs as a dict of '
+                f'modalities, got {type(inputs)}')
         self._check_names(inputs)
         out = {m: x for m, x in inputs.items() if m not in self.drop}
         for m in sorted(self.noise_std):
@@ -135,7 +141,8 @@ class CorruptedInputsPreprocessor(BaseDataPreprocessor):
         return out
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        """Run the wrapped preprocessor, then :meth:`corrupt` its ``inputs`` (in eval, or always if asked)."""
+        """Run the wrapped preprocessor, then :meth:`corrupt` its ``inputs``
+        (in eval, or always if asked)."""
         data = self.preprocessor(data, training)
         if not training or self.apply_in_training:
             data['inputs'] = self.corrupt(data['inputs'])

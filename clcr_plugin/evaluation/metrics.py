@@ -8,7 +8,8 @@ from mmengine.evaluator import BaseMetric
 
 def macro_f1(pred: torch.Tensor, target: torch.Tensor,
              num_classes: int) -> float:
-    """Unweighted mean of per-class F1 over classes that occur in ``target`` or ``pred``.
+    """Unweighted mean of per-class F1 over classes that occur in ``target`` or
+    ``pred``.
 
     A class in ``target`` that is never predicted counts with F1 0; a class
     in neither is left out of the mean (it has no F1).
@@ -28,16 +29,16 @@ def macro_f1(pred: torch.Tensor, target: torch.Tensor,
     """
     if pred.dim() != 1 or pred.shape != target.shape:
         raise ValueError(
-            f'pred and target must both be (N,), got {tuple(pred.shape)} and {tuple(target.shape)}'
-        )
+            f'pred and target must both be (N,), got {tuple(pred.shape)} and '
+            f'{tuple(target.shape)}')
     if num_classes < 1:
         raise ValueError(f'num_classes must be >= 1, got {num_classes}')
     for name, labels in (('pred', pred), ('target', target)):
         outside = labels[(labels < 0) | (labels >= num_classes)]
         if outside.numel():
             raise ValueError(
-                f'{name} holds class indices outside [0, {num_classes}): {outside.unique().tolist()}'
-            )
+                f'{name} holds class indices outside [0, {num_classes}): '
+                f'{outside.unique().tolist()}')
     confusion = torch.bincount(
         target * num_classes + pred,
         minlength=num_classes**2).reshape(num_classes, num_classes)
@@ -50,7 +51,8 @@ def macro_f1(pred: torch.Tensor, target: torch.Tensor,
 
 @METRICS.register_module()
 class MacroF1Metric(BaseMetric):
-    """Macro-averaged F1 of the arg-max prediction (key ``macro_f1``, see :func:`macro_f1`).
+    """Macro-averaged F1 of the arg-max prediction (key ``macro_f1``, see
+    :func:`macro_f1`).
 
     The number of classes is the length of ``pred_score``.
 
@@ -76,8 +78,8 @@ class MacroF1Metric(BaseMetric):
     def compute_metrics(self, results: List[tuple]) -> dict:
         if not results:
             raise ValueError(
-                'MacroF1Metric got no samples to evaluate (is the evaluation dataloader empty?)'
-            )
+                'MacroF1Metric got no samples to evaluate (is the evaluation '
+                'dataloader empty?)')
         pred, target, num_classes = (
             torch.tensor(col) for col in zip(*results))
         return {'macro_f1': macro_f1(pred, target, int(num_classes.max()))}

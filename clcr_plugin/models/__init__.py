@@ -1,4 +1,5 @@
-"""Models: the plain-PyTorch method (``clcr``) and its mmaction2 registry wrappers.
+"""Models: the plain-PyTorch method (``clcr``) and its mmaction2 registry
+wrappers.
 
 The wrappers are imported (and registered) only where OpenMMLab is installed,
 so ``clcr_plugin.models.clcr`` also works without it.

@@ -18,7 +18,8 @@ def write_av(path,
              audio_codec,
              fps=8,
              frames=16):
-    """A 32x32 video of ``frames`` grey frames plus ``wave`` (S,) float32 as its audio track."""
+    """A 32x32 video of ``frames`` grey frames plus ``wave`` (S,) float32 as
+    its audio track."""
     with av.open(str(path), 'w', format=container) as out:
         video = out.add_stream(video_codec, rate=fps)
         video.width = video.height = 32
@@ -32,7 +33,8 @@ def write_av(path,
                 out.mux(packet)
         for packet in video.encode():
             out.mux(packet)
-        fmt = audio.codec_context.format.name  # e.g. s16 (pcm), s32p (mp3), fltp (aac)
+        # e.g. s16 (pcm), s32p (mp3), fltp (aac)
+        fmt = audio.codec_context.format.name
         scale = {'s16': 2**15 - 1, 's32': 2**31 - 256}.get(fmt.rstrip('p'))
         samples = (wave * scale).astype(f'int{fmt[1:3]}') if scale else wave
         chunk = audio.codec_context.frame_size or 1024
@@ -73,8 +75,9 @@ def test_settings_describe_every_field_with_its_type_and_default():
     assert (settings['sample_rate'].type, settings['hop_length'].type,
             settings['fmax'].type) == (int, int, float)
     assert settings['n_mels'].doc == 'mel bands. Default 128.'
-    assert settings[
-        'hop_length'].doc == 'samples between frames. Default None: 10 ms (160 at 16 kHz).'
+    assert settings['hop_length'].doc == (
+        'samples between frames. Default None: 10 ms '
+        '(160 at 16 kHz).')
     assert AudioFeatureConfig.from_dict({}, source='x') == AudioFeatureConfig()
     with pytest.raises(
             KeyError,
@@ -153,8 +156,8 @@ def test_sine_energy_peaks_in_the_band_of_its_frequency(make_tone):
                           16000 // cfg.hop_length) and spec.dtype == np.float32
     band = spec[:, 10:-10].mean(1).argmax()
     fb = mel_filterbank(16000, cfg.n_fft, 40)
-    assert band == fb[:, int(round(440 * cfg.n_fft / 16000))].argmax(
-    )  # the band weighing 440 Hz most
+    # the band weighing 440 Hz most
+    assert band == fb[:, int(round(440 * cfg.n_fft / 16000))].argmax()
     assert spec[:, 10:-10].min() > np.log(cfg.log_offset)
 
 

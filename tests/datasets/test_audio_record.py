@@ -50,7 +50,8 @@ def test_check_names_every_differing_setting_once_and_passes_equal_ones(
                      AudioFeatureConfig(n_mels=64, log_offset=1e-3), 'me',
                      'fix it')
     assert str(error.value) == (
-        f'features in {tmp_path} were made with n_mels=40, log_offset=1e-06 ({path}), me asks '
+        f'features in {tmp_path} were made with n_mels=40, log_offset=1e-06 '
+        f'({path}), me asks '
         'for n_mels=64, log_offset=0.001; fix it')
 
 

@@ -96,12 +96,12 @@ def test_classes_given_as_metainfo_win_over_the_file(tmp_path):
     (dict(video='', label=1), ValueError,
      "data_list\\[1\\]: field 'video' must be a non-empty path string"),
     (dict(video='missing.mp4', label=1), FileNotFoundError,
-     "data_list\\[1\\]: field 'video' points to .*missing.mp4, which does not exist"
-     ),
+     "data_list\\[1\\]: field 'video' points to .*missing.mp4, which does not "
+     "exist"),
     (dict(video='val/000000.mp4', audio='nope.wav',
           label=1), FileNotFoundError,
-     "data_list\\[1\\]: field 'audio' points to .*nope.wav, which does not exist"
-     ),
+     "data_list\\[1\\]: field 'audio' points to .*nope.wav, which does not "
+     "exist"),
     (['val/000000.mp4', 1
       ], ValueError, 'data_list\\[1\\] must be a JSON object, got list'),
 ])
@@ -131,9 +131,8 @@ def test_malformed_files_are_reported_with_their_path(tmp_path):
         json.dumps(dict(metainfo=dict(classes=['a']), data_list={})))
     with pytest.raises(
             KeyError,
-            match=
-            'no_list.json: expected a JSON object with "metainfo" and a "data_list"'
-    ):
+            match='no_list.json: expected a JSON object with "metainfo" and a '
+            '"data_list"'):
         AudioVisualDataset(str(no_list), [])
     with pytest.raises(
             FileNotFoundError,

@@ -34,7 +34,8 @@ def band_envelope(wave: np.ndarray,
                   hz: float,
                   sample_rate: int,
                   win: int = 400) -> np.ndarray:
-    """Magnitude (S,) of the ``hz`` component of ``wave`` (S,) in a sliding ``win``-sample window."""
+    """Magnitude (S,) of the ``hz`` component of ``wave`` (S,) in a sliding
+    ``win``-sample window."""
     t = np.arange(len(wave)) / sample_rate
     return np.abs(
         np.convolve(
@@ -121,7 +122,8 @@ def test_mp4_holds_the_written_frames_fps_and_audio(tiny_av_set, tiny_av_cfg):
 
 def test_decoded_clips_show_every_factor_at_the_recorded_times(
         tiny_av_set, tiny_av_cfg):
-    """Colour and bars in the frames, pitch and drones in the audio, pulses and beeps in phase."""
+    """Colour and bars in the frames, pitch and drones in the audio, pulses and
+    beeps in phase."""
     cfg, bar = tiny_av_cfg, 2
     for item in entries(tiny_av_set)[:16]:  # one clip per class
         f, params = item['factors'], params_from_json(item['params'])
@@ -145,7 +147,8 @@ def test_decoded_clips_show_every_factor_at_the_recorded_times(
                 onset * cfg.fps - 1e-9)  # first frame with the bar
             env = band_envelope(wave, hz, 16000)
             assert abs(np.argmax(env > env.max() / 2) / 16000 - onset) < 0.03
-        # mid level: bright frames <=> beep on, at the frame times, away from gate edges
+        # mid level: bright frames <=> beep on, at the frame times, away from
+        # gate edges
         times, rate = np.arange(16) / cfg.fps, RHYTHM_HZ[f['rhythm']]
         cycle = (times * rate + params.phase) % 1.0
         clear = np.minimum(np.abs(cycle - 0.5), np.minimum(
@@ -229,12 +232,14 @@ def test_cli_writes_the_set_skips_it_and_rejects_bad_sizes(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# The default set is pinned; the hard variant shows what tools/data/synthetic_av/README.md ("Harder variant") says.
+# The default set is pinned; the hard variant shows what
+# tools/data/synthetic_av/README.md ("Harder variant") says.
 
 
 def test_default_set_is_byte_identical_to_the_one_before_variants_existed(
         tmp_path):
-    """Hashes recorded from the generator before the hard variant was added (annotation, manifest, frames)."""
+    """Hashes recorded from the generator before the hard variant was added
+    (annotation, manifest, frames)."""
     cfg = SyntheticAVConfig(
         seed=3,
         train_per_class=1,
@@ -305,7 +310,8 @@ def test_hard_video_and_audio_depend_on_exactly_the_factors_of_the_table():
             hard.render_audio({
                 **base, 'rhythm': 1
             }, params, HARD), wave)  # beep rate: always
-        # the shallow shared cues only when shown: stripes (video rhythm), chirps (audio order)
+        # the shallow shared cues only when shown: stripes (video rhythm),
+        # chirps (audio order)
         assert np.array_equal(
             hard.render_video({
                 **base, 'rhythm': 1
@@ -342,7 +348,8 @@ def test_hard_bar_moves_up_for_rise_and_down_for_fall_and_one_frame_does_not_tel
         assert ((steps <= 0) if order == 0 else (steps >= 0)).all()
         assert abs(steps.sum() - (-1 if order == 0 else 1) * hard.BAR_SPEED *
                    32 * 15 / 8) <= 1
-    # over many clips the bar's row in a single frame is spread over the whole height
+    # over many clips the bar's row in a single frame is spread over the whole
+    # height
     tops = [hard.bar_rows(0, hard_params(i), 1.0, 32)[0] for i in range(200)]
     assert np.histogram(tops, bins=4, range=(0, 32))[0].min() > 30
 

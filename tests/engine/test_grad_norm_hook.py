@@ -1,4 +1,5 @@
-"""GradNormHook: its numbers equal a direct autograd computation, and training state is left untouched."""
+"""GradNormHook: its numbers equal a direct autograd computation, and training
+state is left untouched."""
 import importlib.util
 import json
 import random
@@ -19,7 +20,8 @@ CONFIG = ROOT / 'configs' / 'clcr' / 'clcr_r18-r18_1xb16-10e_synthetic-av-rgb-au
 
 
 class TinyRecognizer(BaseModel):
-    """Two BN backbones, a dropout neck and a head; a task loss and two regularisers."""
+    """Two BN backbones, a dropout neck and a head; a task loss and two
+    regularisers."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,7 +38,8 @@ class TinyRecognizer(BaseModel):
             inputs['b'])
         z = self.neck(torch.cat([fa, fb], 1))
         loss_cls = nn.functional.cross_entropy(self.head(z), data_samples)
-        # loss_dec is a list of tensors (as mmengine's parse_losses accepts); loss_zero has no gradient
+        # loss_dec is a list of tensors (as mmengine's parse_losses accepts);
+        # loss_zero has no gradient
         return dict(
             loss_cls=loss_cls,
             loss_corr=0.3 * (fa * fb).mean()**2,
@@ -98,7 +101,9 @@ def test_logged_norms_and_cosines_equal_a_direct_autograd_computation(
     hook.after_train_iter(runner(model, tmp_path, 4), 4, batch())
     torch.set_rng_state(
         rng
-    )  # the same dropout mask as the hook saw (the hook restores the state itself, too)
+        # the same dropout mask as the hook saw (the hook restores the state
+        # itself, too)
+    )
     grads = direct(model, model.data_preprocessor(batch(), True))
     lines = (tmp_path / 'grad_norms.jsonl').read_text().splitlines()
     assert len(lines) == 1
@@ -129,8 +134,9 @@ def test_grads_buffers_rng_modes_and_hub_are_unchanged_after_the_hook(
     model = TinyRecognizer().train()
     model.backbones['b'][1].eval()  # a frozen BN must stay frozen
     model(
-        **batch(), mode='loss')['loss_cls'].backward(
-        )  # the optimizer's gradients of this iteration
+        # the optimizer's gradients of this iteration
+        **batch(),
+        mode='loss')['loss_cls'].backward()
     grads = {n: p.grad.clone() for n, p in model.named_parameters()}
     buffers = {n: b.clone() for n, b in model.named_buffers()}
     modes = {n: m.training for n, m in model.named_modules()}
@@ -187,14 +193,13 @@ def test_clear_errors_for_bad_settings_and_models(tmp_path):
         GradNormHook(interval=0)
     with pytest.raises(
             ValueError,
-            match="task_losses must be non-empty loss keys starting with 'loss'"
-    ):
+            match="task_losses must be non-empty loss keys starting with "
+            "'loss'"):
         GradNormHook(task_losses=('cls', ))
     with pytest.raises(
             KeyError,
-            match=
-            r"task_losses \['loss_task'\] are not among the loss terms \['loss_cls'"
-    ):
+            match=r"task_losses \['loss_task'\] are not among the loss terms "
+            r"\['loss_cls'"):
         GradNormHook(
             interval=1, task_losses=('loss_task', )).after_train_iter(
                 runner(TinyRecognizer(), tmp_path, 0), 0, batch())
@@ -212,9 +217,10 @@ def test_hook_in_a_real_training_run_logs_every_clcr_term_per_backbone(
     cfg = tmp_path / 'with_hook.py'
     cfg.write_text(
         f"_base_ = ['{CONFIG}']\n"
-        "custom_imports = dict(imports=['clcr_plugin', 'clcr_plugin.engine'], allow_failed_imports=False)\n"
-        "custom_hooks = [dict(type='GradNormHook', interval=2, include_neck=True)]\n"
-    )
+        "custom_imports = dict(imports=['clcr_plugin', 'clcr_plugin.engine'], "
+        "allow_failed_imports=False)\n"
+        "custom_hooks = [dict(type='GradNormHook', interval=2, "
+        "include_neck=True)]\n")
     work = tmp_path / 'work'
     options = [
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=5',

@@ -1,4 +1,5 @@
-"""CorruptedInputsPreprocessor: noise statistics, dropped modalities, determinism, errors, identity wrapping."""
+"""CorruptedInputsPreprocessor: noise statistics, dropped modalities,
+determinism, errors, identity wrapping."""
 import copy
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import clcr_plugin  # noqa: F401
 ROOT = Path(__file__).resolve().parents[2]
 CONCAT = ROOT / 'configs' / 'baselines' / 'concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py'
 
-# No normalisation: the preprocessed inputs are the raw tensors, so the noise can be measured exactly.
+# No normalisation: the preprocessed inputs are the raw tensors, so the noise
+# can be measured exactly.
 PLAIN = dict(
     type='MultiModalDataPreprocessor',
     preprocessors=dict(

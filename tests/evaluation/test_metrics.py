@@ -10,7 +10,8 @@ def labels(*values: int) -> torch.Tensor:
 
 
 def test_class_in_target_but_never_predicted_counts_with_f1_zero():
-    # class 0: TP 1, FP 2, FN 1 -> 2/5; class 1: TP 2, FP 1 -> 4/5; class 2: never predicted -> 0;
+    # class 0: TP 1, FP 2, FN 1 -> 2/5; class 1: TP 2, FP 1 -> 4/5; class 2:
+    # never predicted -> 0;
     # class 3: in neither -> left out of the mean
     pred, target = labels(0, 1, 1, 1, 0, 0), labels(0, 0, 1, 1, 2, 2)
     assert macro_f1(
@@ -32,7 +33,8 @@ def test_perfect_and_all_wrong_predictions():
 
 
 def test_macro_f1_differs_from_accuracy_on_an_imbalanced_set():
-    # 9 of class 0 and 1 of class 1, always predicting 0: accuracy 0.9, F1 (2*9/19 + 0) / 2
+    # 9 of class 0 and 1 of class 1, always predicting 0: accuracy 0.9, F1
+    # (2*9/19 + 0) / 2
     target = labels(*[0] * 9, 1)
     assert macro_f1(
         torch.zeros(10, dtype=torch.long), target,
@@ -67,7 +69,8 @@ def sample(scores, label):
 def test_metric_scores_the_argmax_of_each_sample():
     metric = METRICS.build(dict(type='MacroF1Metric'))
     assert isinstance(metric, MacroF1Metric)
-    # arg-max predictions 0, 1, 1 for targets 0, 0, 1 over 3 classes (class 2 in neither)
+    # arg-max predictions 0, 1, 1 for targets 0, 0, 1 over 3 classes (class 2
+    # in neither)
     metric.process(None,
                    [sample([0.7, 0.2, 0.1], 0),
                     sample([0.1, 0.8, 0.1], 0)])

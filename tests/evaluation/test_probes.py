@@ -1,4 +1,5 @@
-"""Ridge linear probes: decodable factors score ~1, XOR-hidden ones ~chance; the math matches a direct solve."""
+"""Ridge linear probes: decodable factors score ~1, XOR-hidden ones ~chance;
+the math matches a direct solve."""
 import pytest
 import torch
 
@@ -7,7 +8,8 @@ from clcr_plugin.evaluation.probes import (linear_probe, ridge_weights,
 
 
 def xor_example(n: int, seed: int):
-    """Features (n, 6): dim 0 shows ``a`` linearly; ``b = s1 xor s2`` lives only in the signs of dims 1, 2."""
+    """Features (n, 6): dim 0 shows ``a`` linearly; ``b = s1 xor s2`` lives
+    only in the signs of dims 1, 2."""
     g = torch.Generator().manual_seed(seed)
     a, s1, s2 = (torch.randint(0, 2, (n, ), generator=g) for _ in range(3))
     b = s1 ^ s2
@@ -24,7 +26,8 @@ def test_a_linearly_encoded_factor_decodes_and_an_xor_factor_stays_at_chance():
     assert linear_probe(fit_x, fit_a, eval_x, eval_a).accuracy > 0.99
     assert abs(linear_probe(fit_x, fit_b, eval_x, eval_b).accuracy -
                0.5) < 0.08
-    # the XOR factor is decodable from a representation that includes the product feature
+    # the XOR factor is decodable from a representation that includes the
+    # product feature
     with_product = lambda x: torch.cat(
         [x, ((x[:, 1] - 7) * (x[:, 2] - 7))[:, None]], 1)  # noqa: E731
     assert linear_probe(
@@ -41,7 +44,8 @@ def test_multiclass_targets_and_the_chosen_lambda():
         x[:200], labels[:200], x[200:], labels[200:], lambdas=[0.1, 1.0, 1e9])
     assert result.accuracy > 0.95 and result.lam in (
         0.1, 1.0) and result.val_accuracy > 0.9
-    # a huge lambda shrinks the weights to ~0: an imbalanced fit set's majority class wins
+    # a huge lambda shrinks the weights to ~0: an imbalanced fit set's majority
+    # class wins
     fit = torch.cat([torch.arange(200), torch.arange(200)[labels[:200] == 3]])
     constant = linear_probe(
         x[fit], labels[fit], x[200:], labels[200:], lambdas=[1e12])
@@ -73,8 +77,8 @@ def test_constant_features_and_bad_inputs():
     with pytest.raises(
             ValueError,
             match=
-            r'features must be \(N, D\) and \(M, D\), got \(20, 3\) and \(20, 2\)'
-    ):
+            r'features must be \(N, D\) and \(M, D\), got \(20, 3\) and \(20, '
+            r'2\)'):
         linear_probe(x, y, torch.zeros(20, 2), y)
     with pytest.raises(
             ValueError, match='20 / 20 feature rows but 19 / 20 targets'):

@@ -1,4 +1,5 @@
-"""tools/analysis/compare.py end to end on the tiny set: two configs, two seeds, one noise level."""
+"""tools/analysis/compare.py end to end on the tiny set: two configs, two
+seeds, one noise level."""
 import csv
 import importlib.util
 import json
@@ -69,7 +70,8 @@ def test_compare_trains_evaluates_and_tabulates_resumably(
     printed = capsys.readouterr().out
     concat, audio = CONCAT.stem, AUDIO.stem
 
-    # every run trained and tested in its own folder; evaluation runs log elsewhere
+    # every run trained and tested in its own folder; evaluation runs log
+    # elsewhere
     runs = {
         (stem, seed):
         json.loads(
@@ -85,7 +87,8 @@ def test_compare_trains_evaluates_and_tabulates_resumably(
     assert sorted(p.name for p in (work / audio / 'seed0' / 'eval').glob('*.json')) == \
         ['clean.json', 'noise-audio-1.json']  # the rest is clean by construction or has no input
 
-    # the CSV holds one row per config, seed, condition and metric, and its values are the runs' metrics
+    # the CSV holds one row per config, seed, condition and metric, and its
+    # values are the runs' metrics
     with open(work / 'results.csv') as f:
         rows = list(csv.DictReader(f))
     value = {
@@ -149,7 +152,8 @@ def test_compare_trains_evaluates_and_tabulates_resumably(
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
     assert again['table'] == out['table']
 
-    # a run interrupted after its last checkpoint resumes there: it is only tested again, and its
+    # a run interrupted after its last checkpoint resumes there: it is only
+    # tested again, and its
     # evaluations (same checkpoint) are kept
     resumed = work / concat / 'seed1'
     (resumed / 'test_metrics.json').unlink()

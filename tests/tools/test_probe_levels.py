@@ -60,7 +60,8 @@ def test_every_representation_and_target_gets_an_accuracy(
 
 def test_clcr_summaries_become_one_representation_per_level_and_modality():
     tool = load_tool()
-    # (N * V, M, L, d) with N = 2 clips, V = 2 views, M = 2 modalities, L = 3 levels, d = 4
+    # (N * V, M, L, d) with N = 2 clips, V = 2 views, M = 2 modalities, L = 3
+    # levels, d = 4
     shared = torch.arange(
         2 * 2 * 2 * 3 * 4, dtype=torch.float32).reshape(4, 2, 3, 4)
     reps = tool.summary_representations(

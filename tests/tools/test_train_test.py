@@ -1,4 +1,5 @@
-"""tools/train.py and tools/test.py through mmengine's Runner on a tiny generated set."""
+"""tools/train.py and tools/test.py through mmengine's Runner on a tiny
+generated set."""
 import importlib.util
 import json
 from pathlib import Path
@@ -19,7 +20,8 @@ def load_tool(name: str):
 
 
 def tiny_options(data: Path, epochs: int, schedule_epochs: int = 2) -> list:
-    """Deterministic short runs: no random augmentation, no workers, fixed seed, one lr schedule."""
+    """Deterministic short runs: no random augmentation, no workers, fixed
+    seed, one lr schedule."""
     opts = [
         f'train_cfg.max_epochs={epochs}', 'train_cfg.val_interval=1',
         f'param_scheduler.0.T_max={schedule_epochs}',
@@ -40,13 +42,14 @@ def tiny_options(data: Path, epochs: int, schedule_epochs: int = 2) -> list:
 
 
 def no_flip_pipeline(tmp_path: Path) -> Path:
-    """The CLCR config with the val pipeline for training (no random flip) and testing (one view)."""
+    """The CLCR config with the val pipeline for training (no random flip) and
+    testing (one view)."""
     cfg = tmp_path / 'tiny.py'
-    cfg.write_text(
-        f"_base_ = ['{CONFIG}']\n"
-        "train_dataloader = dict(dataset=dict(pipeline={{_base_.val_pipeline}}))\n"
-        "test_dataloader = dict(dataset=dict(pipeline={{_base_.val_pipeline}}))\n"
-    )
+    cfg.write_text(f"_base_ = ['{CONFIG}']\n"
+                   "train_dataloader = "
+                   "dict(dataset=dict(pipeline={{_base_.val_pipeline}}))\n"
+                   "test_dataloader = "
+                   "dict(dataset=dict(pipeline={{_base_.val_pipeline}}))\n")
     return cfg
 
 
@@ -68,7 +71,8 @@ def test_train_resume_and_test_give_consistent_results(tiny_av_set, tmp_path):
         for r in records)
     final_val = [r for r in records if 'acc/top1' in r][-1]
 
-    # interrupted after epoch 1, resumed to epoch 2: same weights as the straight run
+    # interrupted after epoch 1, resumed to epoch 2: same weights as the
+    # straight run
     resumed = tmp_path / 'resumed'
     train.main([
         config, '--work-dir',
@@ -87,7 +91,8 @@ def test_train_resume_and_test_give_consistent_results(tiny_av_set, tmp_path):
         torch.testing.assert_close(
             a[key], b[key], atol=1e-5, rtol=1e-4, msg=key)
 
-    # tools/test.py on the saved checkpoint reproduces the last validation metrics
+    # tools/test.py on the saved checkpoint reproduces the last validation
+    # metrics
     metrics = test.main([
         config,
         str(straight / 'epoch_2.pth'), '--work-dir',
@@ -120,7 +125,8 @@ def test_test_tool_rejects_a_missing_checkpoint(tmp_path):
 
 @pytest.mark.slow
 def test_dist_train_runs_two_gloo_processes_on_cpu(tiny_av_set, tmp_path):
-    """tools/dist_train.sh with 2 CPU processes: gloo, DDP without device_ids, clean shutdown."""
+    """tools/dist_train.sh with 2 CPU processes: gloo, DDP without device_ids,
+    clean shutdown."""
     import os
     import socket
     import subprocess
@@ -148,4 +154,5 @@ def test_dist_train_runs_two_gloo_processes_on_cpu(tiny_av_set, tmp_path):
     assert (work / 'epoch_1.pth').is_file()
     log = next(work.glob('*/*.log')).read_text()
     assert 'Distributed launcher: pytorch' in log and 'backend' in log and 'gloo' in log
-    assert 'Distributed training: True' in log and 'GPU number: 2' in log  # mmengine's name for world size
+    # mmengine's name for world size
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log

@@ -1,7 +1,10 @@
-"""Train and test configs over several seeds, then measure them under test-time corruption.
+"""Train and test configs over several seeds, then measure them under test-time
+corruption.
 
-    python tools/analysis/compare.py CONFIG [CONFIG ...] [--seeds 0 1 2] [--work-dir work_dirs/compare]
-        [--noise 0.5 1.0 2.0] [--data DIR] [--eval-only] [--cfg-options k=v ...]
+    python tools/analysis/compare.py CONFIG [CONFIG ...] [--seeds 0 1 2]
+    [--work-dir work_dirs/compare]
+        [--noise 0.5 1.0 2.0] [--data DIR] [--eval-only] [--cfg-options k=v
+        ...]
 
 For each config and seed, ``<work-dir>/<config stem>/seed<k>/`` holds a
 training (mmengine Runner, ``randomness.seed=k``) followed by a test; the
@@ -54,7 +57,8 @@ NA = 'n/a'
 
 @dataclass(frozen=True)
 class Condition:
-    """One test-time condition: the corruption it applies and the modality it touches."""
+    """One test-time condition: the corruption it applies and the modality it
+    touches."""
     name: str
     modality: Optional[str] = None
     noise_std: Dict[str, float] = field(default_factory=dict)
@@ -66,7 +70,8 @@ CLEAN = Condition('clean')
 
 def build_conditions(modalities: Sequence[str],
                      noise_levels: Sequence[float]) -> List[Condition]:
-    """``clean``, then ``noise-<m>-<std>`` per modality and level, then ``missing-<m>`` per modality."""
+    """``clean``, then ``noise-<m>-<std>`` per modality and level, then
+    ``missing-<m>`` per modality."""
     conditions = [CLEAN]
     for m in modalities:
         conditions += [
@@ -79,7 +84,8 @@ def build_conditions(modalities: Sequence[str],
 
 
 def point_config_at(cfg: Config, data: str) -> Config:
-    """Use the annotation files ``{train,val,test}.json`` and the videos in ``data`` for every split."""
+    """Use the annotation files ``{train,val,test}.json`` and the videos in
+    ``data`` for every split."""
     for split in ('train', 'val', 'test'):
         dataset = cfg[f'{split}_dataloader'].dataset
         dataset.ann_file = osp.join(data, f'{split}.json')
@@ -105,7 +111,8 @@ def modalities_of(cfg: Config, path: str) -> Tuple[str, ...]:
     backbones = cfg.model.get('backbones')
     if not backbones:
         raise ValueError(
-            f'{path}: model.backbones is missing or empty; compare.py needs a MultiModalRecognizer '
+            f'{path}: model.backbones is missing or empty; compare.py needs a '
+            'MultiModalRecognizer '
             f'config (model.type is {cfg.model.get("type")!r})')
     return tuple(backbones)
 
@@ -123,7 +130,8 @@ def write_json(path: str, obj: dict) -> None:
 
 
 def run_runner(cfg: Config, job) -> dict:
-    """Build a Runner from ``cfg``, call ``job(runner)`` and always shut distributed state down."""
+    """Build a Runner from ``cfg``, call ``job(runner)`` and always shut
+    distributed state down."""
     runner = Runner.from_cfg(cfg)
     try:
         return job(runner)
@@ -132,7 +140,8 @@ def run_runner(cfg: Config, job) -> dict:
 
 
 def finished_run(run_dir: str) -> Optional[dict]:
-    """``<run_dir>/test_metrics.json`` if it exists and its checkpoint too, else None.
+    """``<run_dir>/test_metrics.json`` if it exists and its checkpoint too,
+    else None.
 
     It holds ``metrics``, ``checkpoint`` (file name in ``run_dir``), ``seed``
     and ``seconds`` (training and test in the invocation that finished it).
@@ -143,7 +152,8 @@ def finished_run(run_dir: str) -> Optional[dict]:
 
 
 def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
-    """Train (resuming from the last checkpoint if any) and test one config with one seed, unless
+    """Train (resuming from the last checkpoint if any) and test one config
+    with one seed, unless
     :func:`finished_run` finds it done; returns :func:`finished_run`'s record."""
     done = finished_run(run_dir)
     if done is not None:
@@ -167,7 +177,8 @@ def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
     checkpoint = find_latest_checkpoint(run_dir)
     if checkpoint is None:
         raise FileNotFoundError(
-            f'{name}: training saved no checkpoint in {run_dir}; compare.py tests the last one '
+            f'{name}: training saved no checkpoint in {run_dir}; compare.py '
+            'tests the last one '
             '(keep default_hooks.checkpoint)')
     done = dict(
         metrics={
@@ -183,7 +194,8 @@ def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
 
 def evaluate(cfg: Config, run_dir: str, trained: dict, condition: Condition,
              name: str) -> dict:
-    """Test the run's checkpoint under ``condition``; returns its metrics (cached in ``eval/<condition>.json``)."""
+    """Test the run's checkpoint under ``condition``; returns its metrics
+    (cached in ``eval/<condition>.json``)."""
     out_file = osp.join(run_dir, 'eval', f'{condition.name}.json')
     checkpoint = osp.join(run_dir, trained['checkpoint'])
     checkpoint_id = f"{trained['checkpoint']}@{os.stat(checkpoint).st_mtime_ns}"  # a retrained model is re-tested
@@ -215,7 +227,8 @@ def evaluate(cfg: Config, run_dir: str, trained: dict, condition: Condition,
 def measure(configs: Dict[str, Tuple[Config, Tuple[str, ...]]],
             seeds: Sequence[int], conditions: Sequence[Condition],
             work_dir: str, eval_only: bool) -> List[dict]:
-    """Every (config, seed, condition, metric) as CSV rows; see the module docstring for the rules."""
+    """Every (config, seed, condition, metric) as CSV rows; see the module
+    docstring for the rules."""
     rows = []
     for stem, (cfg, modalities) in configs.items():
         for seed in seeds:
@@ -225,14 +238,16 @@ def measure(configs: Dict[str, Tuple[Config, Tuple[str, ...]]],
                 trained = finished_run(run_dir)
                 if trained is None:
                     raise FileNotFoundError(
-                        f'--eval-only: {run_dir} holds no finished run (test_metrics.json and '
+                        f'--eval-only: {run_dir} holds no finished run '
+                        '(test_metrics.json and '
                         'its checkpoint); run without --eval-only first')
             else:
                 trained = train_and_test(cfg, run_dir, seed, name)
             clean = evaluate(cfg, run_dir, trained, CLEAN, name)
             for condition in conditions:
                 if condition.modality is None or condition.modality not in modalities:
-                    metrics = clean  # clean, or a modality the model never reads
+                    # clean, or a modality the model never reads
+                    metrics = clean
                 elif set(modalities) <= set(condition.drop):
                     continue  # no input left: no result
                 else:
@@ -294,17 +309,20 @@ def markdown_table(rows: List[dict], stems: Sequence[str],
         for stem in stems
     ]
     lines += [
-        '',
-        f'Test top-1 accuracy (%), mean ± sample std over seeds {list(seeds)}. noise-<m>-<std>: Gaussian '
-        'noise on modality m, std in units of the normalised inputs; missing-<m>: m removed at test time. '
-        'A condition on a modality a model does not use equals its clean result; n/a: no input left.'
+        '', 'Test top-1 accuracy (%), mean ± sample std over seeds '
+        f'{list(seeds)}. noise-<m>-<std>: Gaussian '
+        'noise on modality m, std in units of the normalised inputs; '
+        'missing-<m>: m removed at test time. '
+        'A condition on a modality a model does not use equals its clean '
+        'result; n/a: no input left.'
     ]
     return '\n'.join(lines)
 
 
 def _top1_stats(values: Dict[Tuple[str, str], List[float]], stem: str,
                 condition: str) -> Tuple[float, float]:
-    """Mean top-1 (NaN if not measured) and its error bar (0 for a single seed)."""
+    """Mean top-1 (NaN if not measured) and its error bar (0 for a single
+    seed)."""
     if (stem, condition) not in values:
         return math.nan, 0.0
     mean, std = mean_std(values[stem, condition])
@@ -313,7 +331,8 @@ def _top1_stats(values: Dict[Tuple[str, str], List[float]], stem: str,
 
 def plot_noise(values, stems: Sequence[str], modality: str,
                noise_levels: Sequence[float], path: str) -> None:
-    """Top-1 vs the noise std on ``modality`` (0 = clean), one line per config, error bars over seeds."""
+    """Top-1 vs the noise std on ``modality`` (0 = clean), one line per config,
+    error bars over seeds."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(5, 3.5))
@@ -339,7 +358,8 @@ def plot_noise(values, stems: Sequence[str], modality: str,
 
 def plot_missing(values, stems: Sequence[str], modalities: Sequence[str],
                  path: str) -> None:
-    """Grouped bars: clean and each modality missing, one bar per config, error bars over seeds."""
+    """Grouped bars: clean and each modality missing, one bar per config, error
+    bars over seeds."""
     from matplotlib.figure import Figure
 
     groups = ['clean', *(f'missing-{m}' for m in modalities)]
@@ -370,7 +390,8 @@ def plot_missing(values, stems: Sequence[str], modalities: Sequence[str],
 
 def plot(rows: List[dict], stems: Sequence[str], modalities: Sequence[str],
          noise_levels: Sequence[float], out_dir: str) -> List[str]:
-    """``noise_<m>.png`` per modality and ``missing.png`` in ``out_dir``; returns their paths ([] without
+    """``noise_<m>.png`` per modality and ``missing.png`` in ``out_dir``;
+    returns their paths ([] without
     matplotlib)."""
     if importlib.util.find_spec('matplotlib') is None:
         print('[compare] matplotlib is not installed: no plots')
@@ -409,8 +430,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='Gaussian noise stds, in units of the normalised inputs')
     parser.add_argument(
         '--data',
-        help='a synthetic-set folder with {train,val,test}.json for every split'
-    )
+        help='a synthetic-set folder with {train,val,test}.json for every '
+        'split')
     parser.add_argument(
         '--eval-only',
         action='store_true',
@@ -454,9 +475,8 @@ def main(argv=None) -> dict:
         f.write(table + '\n')
     files = plot(rows, list(configs), modalities, noise_levels, args.work_dir)
     print(table)
-    print(
-        f'[compare] results.csv, summary.md and {len(files)} plots in {args.work_dir}'
-    )
+    print(f'[compare] results.csv, summary.md and {len(files)} plots in '
+          f'{args.work_dir}')
     return dict(rows=rows, table=table, files=files)
 
 

@@ -1,7 +1,10 @@
-"""Linear probes on every level of a (multi-modal) recognizer: what can be read off where?
+"""Linear probes on every level of a (multi-modal) recognizer: what can be read
+off where?
 
-    python tools/analysis/probe_levels.py CONFIG CHECKPOINT [--split test] [--data DIR] [--out probes.json]
-    python tools/analysis/probe_levels.py CONFIG --random-init --data data/synthetic_av
+    python tools/analysis/probe_levels.py CONFIG CHECKPOINT [--split test]
+    [--data DIR] [--out probes.json]
+    python tools/analysis/probe_levels.py CONFIG --random-init --data
+    data/synthetic_av
 
 Runs the model (eval mode, the config's val pipeline: one deterministic view
 per clip) over the train split, which the probes are fitted on, and over
@@ -68,8 +71,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--data',
         help=
-        'data root holding <split>.json (overrides the config\'s annotation files)'
-    )
+        'data root holding <split>.json (overrides the config\'s annotation '
+        'files)')
     parser.add_argument('--out', default='probes.json', help='output JSON')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument(
@@ -90,7 +93,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def build_model(cfg: Config, checkpoint: Optional[str],
                 seed: int) -> nn.Module:
-    """The config's model in eval mode: loaded from ``checkpoint``, or freshly initialised with ``seed``."""
+    """The config's model in eval mode: loaded from ``checkpoint``, or freshly
+    initialised with ``seed``."""
     torch.manual_seed(seed)
     with DefaultScope.overwrite_default_scope('mmaction'):
         model = MODELS.build(cfg.model)
@@ -111,7 +115,8 @@ def build_model(cfg: Config, checkpoint: Optional[str],
 
 
 def build_dataset(cfg: Config, split: str, data: Optional[str]):
-    """``split``'s dataset with the val pipeline (deterministic, no augmentation)."""
+    """``split``'s dataset with the val pipeline (deterministic, no
+    augmentation)."""
     key = f'{split}_dataloader'
     if key not in cfg:
         present = [s for s in SPLITS if f'{s}_dataloader' in cfg]
@@ -129,7 +134,8 @@ def build_dataset(cfg: Config, split: str, data: Optional[str]):
 
 
 def pool(x: Tensor, num_clips: int) -> Tensor:
-    """(N * V, C, ...) -> (N, C): mean over positions, then over the V views of each clip."""
+    """(N * V, C, ...) -> (N, C): mean over positions, then over the V views of
+    each clip."""
     x = x.flatten(2).mean(-1) if x.dim() > 2 else x
     return x.reshape(num_clips, -1, x.shape[1]).mean(1)
 
@@ -137,7 +143,8 @@ def pool(x: Tensor, num_clips: int) -> Tensor:
 def summary_representations(summaries: Mapping[str, Tensor],
                             modalities: Sequence[str],
                             num_clips: int) -> Dict[str, Tensor]:
-    """CLCR summaries ``{kind: (N * V, M, L, d)}`` -> ``{<kind>_l<k>_<m>: (N, d), <kind>_all: (N, M * L * d)}``."""
+    """CLCR summaries ``{kind: (N * V, M, L, d)}`` ->
+    ``{<kind>_l<k>_<m>: (N, d), <kind>_all: (N, M * L * d)}``."""
     reps = {}
     for kind, s in summaries.items():
         s = s.reshape(num_clips, -1,
@@ -152,7 +159,8 @@ def summary_representations(summaries: Mapping[str, Tensor],
 @torch.no_grad()
 def collect(model: nn.Module, dataset,
             batch_size: int) -> Tuple[Dict[str, Tensor], Tensor]:
-    """Every representation ``{name: (N, D)}`` of the clips of ``dataset`` (in order), and their labels (N,)."""
+    """Every representation ``{name: (N, D)}`` of the clips of ``dataset`` (in
+    order), and their labels (N,)."""
     clcr = getattr(getattr(model, 'neck', None), 'clcr', None)
     captured: List = []
     handle = clcr.register_forward_hook(lambda m, args, out: captured.append(
@@ -195,18 +203,19 @@ def collect(model: nn.Module, dataset,
 
 
 def targets_of(ann_file: str, labels: Tensor) -> Dict[str, List]:
-    """``{'label': [...], <factor>: [...]}`` per sample; factors read from the annotation's ``data_list`` by index."""
+    """``{'label': [...], <factor>: [...]}`` per sample; factors read from the
+    annotation's ``data_list`` by index."""
     with open(ann_file) as f:
         entries = json.load(f)['data_list']
     if len(entries) != len(labels):
         raise ValueError(
-            f'{ann_file} lists {len(entries)} clips but the dataset gave {len(labels)}'
-        )
+            f'{ann_file} lists {len(entries)} clips but the dataset gave '
+            f'{len(labels)}')
     for i, (entry, label) in enumerate(zip(entries, labels.tolist())):
         if entry.get('label') != label:
             raise ValueError(
-                f'{ann_file}: data_list[{i}] has label {entry.get("label")}, the dataset gave {label}'
-            )
+                f'{ann_file}: data_list[{i}] has label {entry.get("label")}, '
+                f'the dataset gave {label}')
     targets = {'label': labels.tolist()}
     if entries and all(isinstance(e.get('factors'), dict) for e in entries):
         for name in entries[0]['factors']:

@@ -1,6 +1,8 @@
-"""Extract whole-clip log-mel spectrograms to ``.npy`` (what ``LoadAudioLogMel`` loads).
+"""Extract whole-clip log-mel spectrograms to ``.npy`` (what
+``LoadAudioLogMel`` loads).
 
-    python tools/data/extract_audio_features.py --src data/cremad/VideoFlash --dst data/cremad/audio_logmel \\
+    python tools/data/extract_audio_features.py --src data/cremad/VideoFlash
+    --dst data/cremad/audio_logmel \\
         --ext flv --n-mels 128 --workers 4
 
 ``--src`` is a folder (searched recursively for ``--ext``) or a list file
@@ -62,8 +64,8 @@ def list_inputs(src: str, exts: Sequence[str], root: str) -> List[str]:
         outside = [p for p in rels if p == '..' or p.startswith('..' + os.sep)]
         if outside:
             raise ValueError(
-                f'{len(outside)} listed paths lie outside --root {root}, e.g. {outside[0]}'
-            )
+                f'{len(outside)} listed paths lie outside --root {root}, e.g. '
+                f'{outside[0]}')
         return rels
     if not osp.isdir(src):
         raise ValueError(f'--src {src} is neither a folder nor a list file')
@@ -103,7 +105,8 @@ def extract_one(job: Tuple[str, str,
 
 
 def check_config(dst: str, cfg: AudioFeatureConfig) -> None:
-    """Record ``cfg`` in ``dst``, or raise ValueError if ``dst`` holds features of other settings."""
+    """Record ``cfg`` in ``dst``, or raise ValueError if ``dst`` holds features
+    of other settings."""
     path = osp.join(dst, RECORD_NAME)
     if osp.isfile(path):
         check_record(
@@ -175,8 +178,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             for rel in inputs]
     todo = [job for job in jobs if not is_done(job[1])]
     print(
-        f'{len(inputs)} inputs, {len(inputs) - len(todo)} already extracted, {len(todo)} to do'
-    )
+        f'{len(inputs)} inputs, {len(inputs) - len(todo)} already extracted, '
+        f'{len(todo)} to do')
     failed = []
     if todo:
         pool = Pool(args.workers) if args.workers > 1 else None

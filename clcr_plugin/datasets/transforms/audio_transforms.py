@@ -1,4 +1,5 @@
-"""Audio transforms: whole-clip log-mel, then one window per sampled video clip."""
+"""Audio transforms: whole-clip log-mel, then one window per sampled video
+clip."""
 import warnings
 from typing import Any, Dict, Optional
 
@@ -13,14 +14,14 @@ from ..audio_record import RECORD_NAME, RecordFinder, check_record
 
 def _require(results: Dict, key: str, transform: str) -> object:
     if key not in results:
-        raise KeyError(
-            f'{transform} needs results[{key!r}]; available keys: {sorted(results)}'
-        )
+        raise KeyError(f'{transform} needs results[{key!r}]; available keys: '
+                       f'{sorted(results)}')
     return results[key]
 
 
 def _reader_fps(reader: object) -> Optional[float]:
-    """Average fps of an open decord, PyAV or mmcv video reader (None if unknown)."""
+    """Average fps of an open decord, PyAV or mmcv video reader (None if
+    unknown)."""
     if hasattr(reader, 'get_avg_fps'):  # decord.VideoReader
         return float(reader.get_avg_fps())
     if hasattr(reader,
@@ -80,19 +81,22 @@ class LoadAudioLogMel(BaseTransform):
                 self.cfg,
                 asker='the pipeline (LoadAudioLogMel)',
                 remedy=
-                'give LoadAudioLogMel the recorded settings or re-extract the features with '
+                'give LoadAudioLogMel the recorded settings or re-extract the '
+                'features with '
                 "the pipeline's")
         elif not self._warned_unrecorded:
             self._warned_unrecorded = True
             warnings.warn(
-                f'no {RECORD_NAME} in the folder of {path} or above, so its settings cannot be checked '
+                f'no {RECORD_NAME} in the folder of {path} or above, so its '
+                'settings cannot be checked '
                 f"against the pipeline's ({self.cfg}); extract features with "
-                'tools/data/extract_audio_features.py to record them (warned once)'
-            )
+                'tools/data/extract_audio_features.py to record them (warned '
+                'once)')
         feature = np.load(path).astype(np.float32, copy=False)
         if feature.ndim != 2 or feature.shape[0] != self.cfg.n_mels:
             raise ValueError(
-                f'{path}: expected a ({self.cfg.n_mels}, n_frames) log-mel, got {feature.shape}; '
+                f'{path}: expected a ({self.cfg.n_mels}, n_frames) log-mel, '
+                f'got {feature.shape}; '
                 'was it extracted with the same n_mels?')
         return feature
 
@@ -145,12 +149,11 @@ class SampleAudioWindows(BaseTransform):
                  pad_value: Optional[float] = None) -> None:
         if window_seconds is None and window_frames is None:
             raise ValueError(
-                'window_seconds=None (windows = clip spans) needs window_frames'
-            )
+                'window_seconds=None (windows = clip spans) needs '
+                'window_frames')
         if window_seconds is not None and window_seconds <= 0:
-            raise ValueError(
-                f'window_seconds must be positive or None, got {window_seconds}'
-            )
+            raise ValueError('window_seconds must be positive or None, got '
+                             f'{window_seconds}')
         if window_frames is not None and window_frames <= 0:
             raise ValueError(
                 f'window_frames must be positive or None, got {window_frames}')
@@ -177,7 +180,8 @@ class SampleAudioWindows(BaseTransform):
         fps = fps or self.fallback_fps
         if not fps:
             raise KeyError(
-                "SampleAudioWindows needs results['avg_fps'] (set by DecordInit), an open "
+                "SampleAudioWindows needs results['avg_fps'] (set by "
+                "DecordInit), an open "
                 "results['video_reader'], or fallback_fps=<the videos' fps>")
         return float(fps)
 
@@ -201,7 +205,8 @@ class SampleAudioWindows(BaseTransform):
         clip_len = int(results.get('clip_len', len(inds) // num_clips))
         if len(inds) != num_clips * clip_len:
             raise ValueError(
-                f'SampleAudioWindows: {len(inds)} frame_inds are not num_clips={num_clips} clips '
+                f'SampleAudioWindows: {len(inds)} frame_inds are not '
+                f'num_clips={num_clips} clips '
                 f'of clip_len={clip_len} frames')
         clips = inds.reshape(num_clips, clip_len)
         fps = self.video_fps(results)
@@ -217,7 +222,8 @@ class SampleAudioWindows(BaseTransform):
         spans = self.clip_spans(
             results,
             n_frames / rate) * rate  # (num_clips, 2) in feature frames
-        if self.window_seconds is not None:  # widen (or narrow) every span to window_seconds
+        # widen (or narrow) every span to window_seconds
+        if self.window_seconds is not None:
             width = max(1, int(round(self.window_seconds * rate)))
             starts = np.round(spans.mean(1) - width / 2).astype(int)
             stops = starts + width
@@ -238,7 +244,8 @@ class SampleAudioWindows(BaseTransform):
 
     def _cut(self, feature: np.ndarray, start: int, stop: int, length: int,
              pad_value: float) -> np.ndarray:
-        """Frames ``[start, stop)`` of ``feature`` (n_mels, n_frames), fitted to (n_mels, length).
+        """Frames ``[start, stop)`` of ``feature`` (n_mels, n_frames), fitted
+        to (n_mels, length).
 
         A longer span is centre-cropped, a shorter one padded on the right;
         frames outside the feature are padded in place.
@@ -264,8 +271,8 @@ class SampleAudioWindows(BaseTransform):
         return (
             f'{self.__class__.__name__}(window_seconds={self.window_seconds}, '
             f'window_frames={self.window_frames}, num_clips={self.num_clips}, '
-            f'fallback_fps={self.fallback_fps}, pad_mode={self.pad_mode!r}, pad_value={self.pad_value})'
-        )
+            f'fallback_fps={self.fallback_fps}, pad_mode={self.pad_mode!r}, '
+            f'pad_value={self.pad_value})')
 
 
 @TRANSFORMS.register_module()
@@ -289,7 +296,8 @@ class AudioFrequencyTimeMask(BaseTransform):
                  num_masks: int = 1) -> None:
         if min(max_freq, max_time, num_masks) < 0:
             raise ValueError(
-                f'max_freq, max_time and num_masks must be >= 0, got {max_freq}, {max_time}, '
+                'max_freq, max_time and num_masks must be >= 0, got '
+                f'{max_freq}, {max_time}, '
                 f'{num_masks}')
         self.max_freq, self.max_time, self.num_masks = max_freq, max_time, num_masks
 
@@ -297,7 +305,8 @@ class AudioFrequencyTimeMask(BaseTransform):
         audios = np.array(
             _require(results, 'audios', 'AudioFrequencyTimeMask'), copy=True)
         floor = audios.min()
-        _, _, n_mels, n_frames = audios.shape  # (num_clips, 1, n_mels, n_frames)
+        # (num_clips, 1, n_mels, n_frames)
+        _, _, n_mels, n_frames = audios.shape
         for _ in range(self.num_masks):
             f = np.random.randint(0, min(self.max_freq, n_mels) + 1)
             f0 = np.random.randint(0, n_mels - f + 1)
@@ -309,6 +318,6 @@ class AudioFrequencyTimeMask(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (
-            f'{self.__class__.__name__}(max_freq={self.max_freq}, max_time={self.max_time}, '
-            f'num_masks={self.num_masks})')
+        return (f'{self.__class__.__name__}(max_freq={self.max_freq}, '
+                f'max_time={self.max_time}, '
+                f'num_masks={self.num_masks})')

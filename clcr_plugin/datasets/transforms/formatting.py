@@ -22,7 +22,8 @@ class PackMultiModalInputs(PackActionInputs):
             model's backbones and data preprocessors are keyed by.
         meta_keys: keys copied into the data sample's metainfo when present.
             Default ``('img_shape', 'img_key', 'video_id', 'timestamp')``.
-        algorithm_keys: keys set as data sample fields when present. Default ``()``.
+        algorithm_keys: keys set as data sample fields when present.
+            Default ``()``.
 
     Raises:
         ValueError: ``modalities`` is empty.
@@ -38,8 +39,8 @@ class PackMultiModalInputs(PackActionInputs):
     ) -> None:
         if not modalities:
             raise ValueError(
-                'PackMultiModalInputs needs at least one modality, e.g. modalities=dict(rgb=\'imgs\')'
-            )
+                'PackMultiModalInputs needs at least one modality, e.g. '
+                'modalities=dict(rgb=\'imgs\')')
         super().__init__(
             collect_keys=tuple(modalities.values()),
             meta_keys=meta_keys,
@@ -47,13 +48,15 @@ class PackMultiModalInputs(PackActionInputs):
         self.modalities = dict(modalities)
 
     def transform(self, results: Dict) -> Dict:
-        """Returns ``dict(inputs={modality: tensor}, data_samples=ActionDataSample)``."""
+        """Returns
+        ``dict(inputs={modality: tensor}, data_samples=ActionDataSample)``."""
         for modality, key in self.modalities.items():
             if key not in results:
                 raise KeyError(
-                    f'PackMultiModalInputs: modality {modality!r} reads results[{key!r}], which the '
-                    f'pipeline did not produce; available keys: {sorted(results)}'
-                )
+                    f'PackMultiModalInputs: modality {modality!r} reads '
+                    f'results[{key!r}], which the '
+                    'pipeline did not produce; available keys: '
+                    f'{sorted(results)}')
         packed = super().transform(results)
         packed['inputs'] = {
             modality: packed['inputs'][key]
@@ -62,4 +65,5 @@ class PackMultiModalInputs(PackActionInputs):
         return packed
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(modalities={self.modalities}, meta_keys={self.meta_keys})'
+        return (f'{self.__class__.__name__}(modalities={self.modalities}, '
+                f'meta_keys={self.meta_keys})')

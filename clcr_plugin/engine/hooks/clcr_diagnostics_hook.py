@@ -1,4 +1,5 @@
-"""``CLCRDiagnosticsHook``: the neck's diagnostics in the training log, and averaged over val/test."""
+"""``CLCRDiagnosticsHook``: the neck's diagnostics in the training log, and
+averaged over val/test."""
 from typing import Dict, Optional
 
 import torch
@@ -24,7 +25,8 @@ class _Meter:
             self.count += weight
 
     def means(self, reduce: bool = False) -> Dict[str, float]:
-        """The weighted means (one host sync); ``reduce`` sums over distributed ranks first."""
+        """The weighted means (one host sync); ``reduce`` sums over distributed
+        ranks first."""
         if not self.sums:
             return {}
         totals = torch.stack([v.float() for v in self.sums.values()])
@@ -47,7 +49,8 @@ class CLCRDiagnosticsHook(Hook):
     the latest forward; a neck without that method is skipped).
 
     * Training: accumulated on the device every iteration and written once
-      per logging interval as their mean to the MessageHub (``train/clcr_...``),
+      per logging interval as their mean to the MessageHub
+      (``train/clcr_...``),
       so ``LoggerHook`` prints them and visualiser backends record them; one
       host sync per interval.
     * Validation / test: sample-weighted means over the whole loop (summed
@@ -57,10 +60,12 @@ class CLCRDiagnosticsHook(Hook):
 
     Args:
         interval (int, optional): training iterations between two writes;
-            None takes the ``LoggerHook``'s interval (10 without one). Default None.
+            None takes the ``LoggerHook``'s interval (10 without one).
+            Default None.
     """
 
-    priority = 'NORMAL'  # before LoggerHook (BELOW_NORMAL), which prints what is in the MessageHub
+    # before LoggerHook (BELOW_NORMAL), which prints what is in the MessageHub
+    priority = 'NORMAL'
 
     def __init__(self, interval: Optional[int] = None) -> None:
         if interval is not None and interval < 1:

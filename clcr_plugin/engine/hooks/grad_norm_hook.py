@@ -1,4 +1,5 @@
-"""``GradNormHook``: per-backbone gradient norms of every loss term, logged during training."""
+"""``GradNormHook``: per-backbone gradient norms of every loss term, logged
+during training."""
 import copy
 import json
 import os.path as osp
@@ -24,7 +25,8 @@ class GradNormHook(Hook):
     initialisation, when ``log_first``), the hook re-runs the model's data
     preprocessor and ``mode='loss'`` forward on the iteration's batch and, for
     every loss term (each key starting with ``'loss'``: ``loss_cls``,
-    ``loss_intra``, ``loss_pr``, ...), computes with :func:`torch.autograd.grad`
+    ``loss_intra``, ``loss_pr``, ...), computes with
+    :func:`torch.autograd.grad`
     the L2 norm of its gradient w.r.t. the parameters of each backbone
     (``model.backbones[m]`` of a multi-modal recognizer, else
     ``model.backbone``) and, with ``include_neck``, of ``model.neck``. It also
@@ -33,7 +35,8 @@ class GradNormHook(Hook):
     gradient (the sum of every other loss term) per parameter group.
 
     Written to the MessageHub (so ``LoggerHook`` prints them; between two
-    measurements it repeats the last one) as ``train/gradnorm_<loss key>_<group>``,
+    measurements it repeats the last one) as
+    ``train/gradnorm_<loss key>_<group>``,
     ``train/gradnorm_reg_<group>`` and ``train/gradcos_task_reg_<group>``, and
     appended as one JSON line per measurement (keys without ``train/``, plus
     ``iter``, ``epoch`` and the loss values) to ``<work_dir>/<out_file>``.
@@ -73,7 +76,8 @@ class GradNormHook(Hook):
         if not task_losses or not all(
                 k.startswith('loss') for k in task_losses):
             raise ValueError(
-                f"GradNormHook: task_losses must be non-empty loss keys starting with 'loss', "
+                "GradNormHook: task_losses must be non-empty loss keys "
+                "starting with 'loss', "
                 f'got {list(task_losses)}')
         self.interval = interval
         self.task_losses = tuple(task_losses)
@@ -104,7 +108,8 @@ class GradNormHook(Hook):
                 f.write(json.dumps(line) + '\n')
 
     def measure(self, model: nn.Module, data_batch) -> Dict[str, float]:
-        """Loss values and gradient statistics of one batch, with the model's state left untouched.
+        """Loss values and gradient statistics of one batch, with the model's
+        state left untouched.
 
         Returns ``{'<loss key>': value, 'gradnorm_<loss key>_<group>': ...,
         'gradnorm_reg_<group>': ..., 'gradcos_task_reg_<group>': ...}``; a
@@ -123,8 +128,8 @@ class GradNormHook(Hook):
             missing = [k for k in self.task_losses if k not in terms]
             if missing:
                 raise KeyError(
-                    f'GradNormHook: task_losses {missing} are not among the loss terms {sorted(terms)}'
-                )
+                    f'GradNormHook: task_losses {missing} are not among the '
+                    f'loss terms {sorted(terms)}')
             record: Dict[str, float] = {
                 k: float(v.detach())
                 for k, v in terms.items()
@@ -156,7 +161,8 @@ class GradNormHook(Hook):
 
     def parameter_groups(self,
                          model: nn.Module) -> Dict[str, List[nn.Parameter]]:
-        """``{group: trainable parameters}``: one group per backbone, plus ``neck`` with ``include_neck``."""
+        """``{group: trainable parameters}``: one group per backbone, plus
+        ``neck`` with ``include_neck``."""
         if isinstance(
                 getattr(model, 'backbones', None), (nn.ModuleDict, Mapping)):
             modules = dict(model.backbones.items())
@@ -164,13 +170,13 @@ class GradNormHook(Hook):
             modules = {'backbone': model.backbone}
         else:
             raise ValueError(
-                f'GradNormHook: {type(model).__name__} has neither `backbones` (a ModuleDict per '
+                f'GradNormHook: {type(model).__name__} has neither '
+                '`backbones` (a ModuleDict per '
                 'modality) nor `backbone`')
         if self.include_neck:
             if not isinstance(getattr(model, 'neck', None), nn.Module):
-                raise ValueError(
-                    f'GradNormHook: include_neck=True, but {type(model).__name__} has no neck'
-                )
+                raise ValueError('GradNormHook: include_neck=True, but '
+                                 f'{type(model).__name__} has no neck')
             modules['neck'] = model.neck
         return {
             name: [p for p in m.parameters() if p.requires_grad]
@@ -180,7 +186,8 @@ class GradNormHook(Hook):
 
 @contextmanager
 def preserved_state(model: nn.Module) -> Iterator[None]:
-    """Restore the model's buffers and ``training`` flags, the RNG states and the MessageHub scalars on exit."""
+    """Restore the model's buffers and ``training`` flags, the RNG states and
+    the MessageHub scalars on exit."""
     buffers = {
         name: buf.detach().clone()
         for name, buf in model.named_buffers()
@@ -210,14 +217,16 @@ def preserved_state(model: nn.Module) -> Iterator[None]:
 
 
 def _as_scalar(value) -> Tensor:
-    """A loss entry (a tensor or a list of tensors, as mmengine's ``parse_losses`` accepts) as one scalar."""
+    """A loss entry (a tensor or a list of tensors, as mmengine's
+    ``parse_losses`` accepts) as one scalar."""
     if isinstance(value, Tensor):
         return value.mean()
     return sum(v.mean() for v in value)
 
 
 def _grads(loss: Tensor, params: List[nn.Parameter]) -> List[Tensor]:
-    """d loss / d params, zeros where a parameter is unused or the loss is constant."""
+    """d loss / d params, zeros where a parameter is unused or the loss is
+    constant."""
     if not loss.requires_grad or not params:
         return [torch.zeros_like(p) for p in params]
     grads = torch.autograd.grad(

@@ -26,8 +26,8 @@ class DenseCrossModalAttention(nn.Module):
         super().__init__()
         if set(in_channels) != set(grids):
             raise ValueError(
-                f'in_channels {sorted(in_channels)} and grids {sorted(grids)} name different modalities'
-            )
+                f'in_channels {sorted(in_channels)} and grids {sorted(grids)} '
+                'name different modalities')
         self.names = tuple(in_channels)
         self.adapters = nn.ModuleDict({
             m:
@@ -47,7 +47,8 @@ class DenseCrossModalAttention(nn.Module):
                 available: Optional[Mapping[str, Tensor]] = None) -> Tensor:
         """Fuse ``{m: [..., deepest]}`` -> (N, M * d).
 
-        A missing modality gives zeros in its slot. ``available={m: (N,) bool}``
+        A missing modality gives zeros in its slot.
+        ``available={m: (N,) bool}``
         removes a modality's tokens from the keys of that sample and zeroes its
         slot, which gives the same output as the key being absent.
         """
@@ -78,7 +79,8 @@ class DenseCrossModalAttention(nn.Module):
                     for o in others
                 ], 1)
                 has_keys = key_valid.any(1)  # (N,)
-                # A sample with no available key attends to all keys (no NaN) and its message is dropped.
+                # A sample with no available key attends to all keys (no NaN)
+                # and its message is dropped.
                 ignore = ~key_valid & has_keys.unsqueeze(1)
                 message = self.attn(
                     x,

@@ -42,9 +42,10 @@ class TokenBudget(nn.Module):
         self.fixed_rate = fixed_rate
         if not 0.0 <= min_rate < init_rate < max_rate <= 1.0:
             raise ValueError(
-                'token budget needs 0 <= min_rate < init_rate < max_rate <= 1; '
-                f'got min_rate={min_rate}, init_rate={init_rate}, max_rate={max_rate}'
-            )
+                'token budget needs 0 <= min_rate < init_rate < max_rate <= '
+                '1; '
+                f'got min_rate={min_rate}, init_rate={init_rate}, '
+                f'max_rate={max_rate}')
         if score_scale <= 0:
             raise ValueError(
                 f'token budget score_scale must be positive, got {score_scale}'

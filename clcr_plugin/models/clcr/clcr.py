@@ -21,7 +21,8 @@ class CLCROutput:
     """What :class:`CLCR` returns.
 
     fused: (N, out_dim) task representation ``z_sh (+) u_pr``.
-    losses: the *weighted* regularisers ``loss_intra = lambda_intra * L_intra``,
+    losses: the *weighted* regularisers
+        ``loss_intra = lambda_intra * L_intra``,
         ``loss_pr``, ``loss_sp``, ``loss_mix`` (scalars), ready to be summed
         with the task loss.
     diagnostics: detached tensors: ``participation_rate`` (L,) realised mean
@@ -46,7 +47,8 @@ class CLCROutput:
 
 def diagnostic_scalars(diagnostics: Mapping[str, Tensor],
                        modalities: Sequence[str]) -> Dict[str, Tensor]:
-    """:attr:`CLCROutput.diagnostics` as named detached 0-d tensors (no host sync).
+    """:attr:`CLCROutput.diagnostics` as named detached 0-d tensors (no host
+    sync).
 
     ``clcr_rate_l{l}`` (realised participation rate of level l, 1-based),
     ``clcr_budget_l{l}`` (learned rate), ``clcr_omega_l{l}`` (mean level
@@ -76,7 +78,8 @@ def diagnostic_scalars(diagnostics: Mapping[str, Tensor],
 
 
 def masked_token_mean(tokens: Tensor, mask: Tensor) -> Tensor:
-    """Mean of (N, T, D) tokens over valid positions of (N, T) -> (N, D); zeros if none."""
+    """Mean of (N, T, D) tokens over valid positions of (N, T) -> (N, D); zeros
+    if none."""
     w = mask.to(tokens.dtype).unsqueeze(-1)
     return (tokens * w).sum(1) / w.sum(1).clamp_min(1.0)
 
@@ -85,7 +88,8 @@ class CLCR(nn.Module):
     """Cross-Level Co-Representation over any number of modalities and levels.
 
     Args:
-        modalities (dict): ``{name: dict(in_channels=[C_1..C_L], grids=[g_1..g_L])}``;
+        modalities (dict):
+            ``{name: dict(in_channels=[C_1..C_L], grids=[g_1..g_L])}``;
             each grid is ``(t,)`` for sequences, ``(h, w)`` for 2D maps or
             ``(t, h, w)`` for 3D maps (see :class:`TokenAdapter`).
         embed_dim (int): token width ``d``. Default 256.
@@ -95,9 +99,11 @@ class CLCR(nn.Module):
         budget (dict, optional): :class:`TokenBudget` arguments (``init_rate``
             0.68, ``min_rate`` 0.1, ``max_rate`` 1.0, ``score_scale`` 1.0).
             Default None (those defaults).
-        hidden_dim (int): width of InterCAD's anchor MLP and private gate. Default 128.
+        hidden_dim (int): width of InterCAD's anchor MLP and private gate.
+            Default 128.
         private_fusion (str): ``'sum'`` (width ``d_sh + d_pr``) or ``'concat'``
-            (width ``d_sh + M * d_pr``) of the gated private summaries. Default 'sum'.
+            (width ``d_sh + M * d_pr``) of the gated private summaries.
+            Default 'sum'.
         dropout (float): attention dropout of the exchange. Default 0.0.
         lambda_intra (float): weight of ``L_intra``. Default 0.1.
         lambda_pr (float): weight of ``L_pr``. Default 0.1.
@@ -109,7 +115,8 @@ class CLCR(nn.Module):
         reg_warmup (int): training steps over which the regulariser weights
             ramp linearly from 0 to their value. Default 0.
         level_fusion (str): ``'concat'`` keeps the omega-weighted levels side
-            by side, ``'sum'`` adds them (see :class:`InterCAD`). Default 'concat'.
+            by side, ``'sum'`` adds them (see :class:`InterCAD`).
+            Default 'concat'.
         shared_residual (bool): add the global shared context to the
             attended shared code (see :class:`InterCAD`). Default True.
         hierarchy (bool): use every level; False keeps the deepest level
@@ -205,15 +212,16 @@ class CLCR(nn.Module):
         unknown = set(feats) - set(self.modality_names)
         if unknown:
             raise KeyError(
-                f'unknown modalities {sorted(unknown)}; CLCR is configured for '
+                f'unknown modalities {sorted(unknown)}; CLCR is configured '
+                'for '
                 f'{list(self.modality_names)}')
         if not feats:
-            raise ValueError(
-                f'CLCR got no modality; configured: {list(self.modality_names)}'
-            )
+            raise ValueError('CLCR got no modality; configured: '
+                             f'{list(self.modality_names)}')
 
     def _to_all_slots(self, x: Tensor, names: List[str]) -> Tensor:
-        """(N, M_given, ...) in ``names`` order -> (N, M, ...) in configured order, zeros for absent ones."""
+        """(N, M_given, ...) in ``names`` order -> (N, M, ...) in configured
+        order, zeros for absent ones."""
         if len(names) == len(self.modality_names):
             return x
         slots = torch.tensor([self.modality_names.index(m) for m in names],
@@ -231,8 +239,10 @@ class CLCR(nn.Module):
 
         Args:
             feats: ``{modality: [level-1 .. level-L features]}``, any subset of
-                the configured modalities (a missing key is a missing modality).
-            masks: optional ``{modality: [(N, T) padding mask or None per level]}``
+                the configured modalities (a missing key is a missing
+                modality).
+            masks: optional
+                ``{modality: [(N, T) padding mask or None per level]}``
                 for sequence inputs (True = valid step).
             available: optional ``{modality: (N,) bool}``; False drops that
                 modality for that sample (per-sample missing modality).
@@ -288,7 +298,8 @@ class CLCR(nn.Module):
         shared_before_t = torch.stack(shared_before, 2)
         private_t = torch.stack(private, 2)  # (N, M_given, L, d_pr)
 
-        # InterCAD sees every configured modality (absent ones zero and masked),
+        # InterCAD sees every configured modality (absent ones zero and
+        # masked),
         # so its output layout does not depend on which modalities are given.
         summaries_all = {
             k: self._to_all_slots(v, names)
@@ -368,7 +379,8 @@ class CLCR(nn.Module):
 
 
 def clcr_arguments() -> Dict[str, inspect.Parameter]:
-    """The keyword arguments of :class:`CLCR` (besides ``modalities``), with their defaults."""
+    """The keyword arguments of :class:`CLCR` (besides ``modalities``), with
+    their defaults."""
     params = dict(inspect.signature(CLCR.__init__).parameters)
     params.pop('self')
     params.pop('modalities')
@@ -376,6 +388,7 @@ def clcr_arguments() -> Dict[str, inspect.Parameter]:
 
 
 def clcr_args_doc() -> str:
-    """The ``Args:`` entries of :class:`CLCR`'s docstring, as written there (one source for wrappers)."""
+    """The ``Args:`` entries of :class:`CLCR`'s docstring, as written there
+    (one source for wrappers)."""
     doc = inspect.cleandoc(CLCR.__doc__)
     return doc[doc.index('Args:') + len('Args:'):].strip('\n')

@@ -35,7 +35,8 @@ def exchange_bias(gates: Tensor,
 
 def gated_attention_reference(q: Tensor, k: Tensor, v: Tensor,
                               bias: Tensor) -> Tensor:
-    """Explicit ``softmax(q k^T / sqrt(d) + bias) v``; same maths as the fused path.
+    """Explicit ``softmax(q k^T / sqrt(d) + bias) v``; same maths as the fused
+    path.
 
     Shapes: q, k, v (N, heads, S, d_h); bias (N, 1, S, S).
     """
@@ -62,9 +63,8 @@ class SharedExchange(nn.Module):
                  dropout: float = 0.0) -> None:
         super().__init__()
         if shared_dim % num_heads:
-            raise ValueError(
-                f'shared_dim={shared_dim} must be divisible by num_heads={num_heads}'
-            )
+            raise ValueError(f'shared_dim={shared_dim} must be divisible by '
+                             f'num_heads={num_heads}')
         self.num_heads = num_heads
         self.dropout = dropout
         self.qkv = nn.Linear(shared_dim, 3 * shared_dim)
@@ -79,7 +79,8 @@ class SharedExchange(nn.Module):
             gates: per modality (N, T_m) gates in [0, 1].
 
         Returns:
-            per modality (N, T_m, d_sh) gated messages (zero without admissible keys).
+            per modality (N, T_m, d_sh) gated messages (zero without admissible
+            keys).
         """
         lengths = [x.shape[1] for x in shared]
         x = torch.cat(shared, dim=1)  # (N, S, d_sh)

@@ -33,20 +33,25 @@ class InterCAD(nn.Module):
     """Aggregate levels and modalities into one compact representation.
 
     * Scale synchronisation: per-level learned anchors ``a_l``; the level
-      context ``c_l`` (mean over available modalities of ``s_l^m``) is mapped by
-      an MLP and scored against its anchor, ``omega = softmax_l(<MLP(c_l), a_l> / sqrt(d_sh))``
-      per sample. ``level_fusion='sum'`` is the paper's ``s^m = sum_l omega_l s_l^m``
+      context ``c_l`` (mean over available modalities of ``s_l^m``) is mapped
+      by
+      an MLP and scored against its anchor,
+      ``omega = softmax_l(<MLP(c_l), a_l> / sqrt(d_sh))``
+      per sample. ``level_fusion='sum'`` is the paper's
+      ``s^m = sum_l omega_l s_l^m``
       (and ``p^m`` likewise); ``'concat'`` keeps the levels apart,
       ``s^m = [omega_1 s_1^m, ..., omega_L s_L^m]`` (width ``L * d_sh``).
     * Shared path: the global context ``g = mean_m s^m`` queries the ``s^m``
       (scaled dot-product attention over modalities) -> ``z_sh``; with
       ``shared_residual`` the output is ``g + z_sh``, so no modality's shared
       evidence is cut off while the attention is still untrained.
-    * Private path: ``eta_m = sigmoid(w^T LN(W p^m))``; ``u_pr = sum_m eta_m p^m``
+    * Private path: ``eta_m = sigmoid(w^T LN(W p^m))``;
+    ``u_pr = sum_m eta_m p^m``
       (``private_fusion='sum'``) or ``[eta_1 p^1, ..., eta_M p^M]``
       (``'concat'``, zeros for an absent modality).
     * ``selection=False`` (the paper's "without InterCAD" ablation): uniform
-      level weights, the plain mean over available modalities, no private gates.
+      level weights, the plain mean over available modalities, no private
+      gates.
 
     Args:
         shared_dim: ``d_sh``.
@@ -78,7 +83,8 @@ class InterCAD(nn.Module):
                     f"{key} must be 'sum' or 'concat', got {value!r}")
         self.private_fusion, self.level_fusion = private_fusion, level_fusion
         self.shared_residual, self.selection = shared_residual, selection
-        width = num_levels if level_fusion == 'concat' else 1  # levels side by side or summed
+        # levels side by side or summed
+        width = num_levels if level_fusion == 'concat' else 1
         sh, pr = width * shared_dim, width * private_dim
         self.out_dim = sh + pr * (
             num_modalities if private_fusion == 'concat' else 1)
@@ -106,7 +112,8 @@ class InterCAD(nn.Module):
         nn.init.zeros_(self.value.bias)
 
     def _fuse_levels(self, omega: Tensor, x: Tensor) -> Tensor:
-        """(N, L) weights and (N, M, L, D) summaries -> (N, M, D) or (N, M, L * D)."""
+        """(N, L) weights and (N, M, L, D) summaries -> (N, M, D) or (N, M, L *
+        D)."""
         if self.level_fusion == 'sum':
             return torch.einsum('nl,nmld->nmd', omega, x)
         return (omega[:, None, :, None] * x).flatten(2)

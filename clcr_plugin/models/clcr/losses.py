@@ -54,10 +54,12 @@ def cross_correlation_penalty(x: Tensor,
 
 def intra_level_loss(shared: Tensor, private: Tensor,
                      available: Tensor) -> Tensor:
-    """``L_intra``: private vs private across modalities, private vs shared within one.
+    """``L_intra``: private vs private across modalities, private vs shared
+    within one.
 
     Args:
-        shared: (N, M, L, d_sh) per-level shared summaries (before the exchange).
+        shared: (N, M, L, d_sh) per-level shared summaries (before the
+            exchange).
         private: (N, M, L, d_pr) per-level private summaries.
         available: (N, M) bool.
 
@@ -81,7 +83,8 @@ def intra_level_loss(shared: Tensor, private: Tensor,
 
 
 def private_redundancy_loss(private: Tensor, available: Tensor) -> Tensor:
-    """``L_pr``: correlation of one modality's private summaries across levels l != k.
+    """``L_pr``: correlation of one modality's private summaries across levels
+    l != k.
 
     Args: private (N, M, L, d_pr), available (N, M) bool. Zero when L == 1.
     """
@@ -97,9 +100,11 @@ def private_redundancy_loss(private: Tensor, available: Tensor) -> Tensor:
 
 def shared_private_leakage_loss(shared: Tensor, private: Tensor,
                                 available: Tensor) -> Tensor:
-    """``L_sp``: correlation of shared summaries of level l with private of level k != l.
+    """``L_sp``: correlation of shared summaries of level l with private of
+    level k != l.
 
-    Args: shared (N, M, L, d_sh), private (N, M, L, d_pr), available (N, M). Zero when L == 1.
+    Args: shared (N, M, L, d_sh), private (N, M, L, d_pr), available (N, M).
+        Zero when L == 1.
     """
     N, M, L, _ = shared.shape
     avail = available.to(shared.dtype)
@@ -112,7 +117,8 @@ def shared_private_leakage_loss(shared: Tensor, private: Tensor,
 
 
 def level_mixing_loss(omega: Tensor) -> Tensor:
-    """``L_mix``: joint activation ``omega_l * omega_k`` of non-adjacent levels (|l - k| > 1).
+    """``L_mix``: joint activation ``omega_l * omega_k`` of non-adjacent levels
+    (|l - k| > 1).
 
     Args: omega (N, L) level weights. Zero when L <= 2.
     """

@@ -11,7 +11,8 @@ def modality_dropout_mask(names: Sequence[str],
                           device: torch.device,
                           available: Optional[Dict[str, Tensor]] = None
                           ) -> Dict[str, Tensor]:
-    """Drop each modality of each sample with probability ``p``, never all of them.
+    """Drop each modality of each sample with probability ``p``, never all of
+    them.
 
     Args:
         names: modalities given in the batch.
@@ -32,7 +33,8 @@ def modality_dropout_mask(names: Sequence[str],
             device, torch.bool) for m in names],
                          dim=1)  # (N, M)
     keep = before & (torch.rand(before.shape, device=device) >= p)
-    # restore one random previously-available modality where everything was dropped
+    # restore one random previously-available modality where everything was
+    # dropped
     score = torch.rand(before.shape, device=device).masked_fill(~before, -1.0)
     rescue = torch.zeros_like(keep).scatter_(1, score.argmax(1, keepdim=True),
                                              True) & before

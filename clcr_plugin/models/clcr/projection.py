@@ -4,9 +4,12 @@
 
 The solution is ``alpha_t = clamp(s_t - nu, 0, 1)`` for the unique threshold
 ``nu`` at which the gates sum to ``B``. ``f(nu) = sum_t clamp(s_t - nu, 0, 1)``
-is piecewise linear and non-increasing with breakpoints ``s_t`` and ``s_t - 1``,
-so ``nu`` is found exactly: evaluate ``f`` at all ``2T`` breakpoints with sorted
-prefix sums (``O(T log T)``), find the bracketing pair, and interpolate linearly
+is piecewise linear and non-increasing with breakpoints ``s_t`` and
+``s_t - 1``,
+so ``nu`` is found exactly: evaluate ``f`` at all ``2T`` breakpoints with
+sorted
+prefix sums (``O(T log T)``), find the bracketing pair, and interpolate
+linearly
 inside it. Everything is vectorised over the leading dimensions; no value of a
 tensor steers Python control flow.
 
@@ -47,7 +50,8 @@ def _threshold(scores: Tensor, budget: Tensor) -> Tensor:
     f = (T - not_capped) + partial - (
         not_capped - below) * candidates  # (R, 2T), non-increasing
 
-    # Last breakpoint with f >= B (f at the first one is T >= B), and the next one.
+    # Last breakpoint with f >= B (f at the first one is T >= B), and the next
+    # one.
     b = budget.unsqueeze(-1)
     hi_idx = ((f >= b).sum(-1, keepdim=True) - 1).clamp(0, 2 * T - 2)
     lo_idx = hi_idx + 1
@@ -107,9 +111,8 @@ def capped_simplex_projection(scores: Tensor,
         (..., T) gates ``alpha`` with the dtype of ``scores``.
     """
     if scores.dim() < 1:
-        raise ValueError(
-            f'scores must have a token dimension, got shape {tuple(scores.shape)}'
-        )
+        raise ValueError('scores must have a token dimension, got shape '
+                         f'{tuple(scores.shape)}')
     lead, T = scores.shape[:-1], scores.shape[-1]
     budget = torch.as_tensor(budget, dtype=scores.dtype, device=scores.device)
     budget = budget.expand(lead) if budget.dim() == 0 else budget
@@ -129,8 +132,8 @@ def capped_simplex_projection(scores: Tensor,
 
     if mask.shape != scores.shape:
         raise ValueError(
-            f'mask shape {tuple(mask.shape)} does not match scores {tuple(scores.shape)}'
-        )
+            f'mask shape {tuple(mask.shape)} does not match scores '
+            f'{tuple(scores.shape)}')
     m = mask.reshape(-1, T)
     valid = m.to(compute_dtype)
     b = torch.minimum(b.clamp_min(0.0), valid.sum(-1))

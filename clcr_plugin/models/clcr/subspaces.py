@@ -27,9 +27,10 @@ class SharedPrivateBases(nn.Module):
         super().__init__()
         if shared_dim < 1 or private_dim < 1 or shared_dim + private_dim > embed_dim:
             raise ValueError(
-                'need shared_dim >= 1, private_dim >= 1 and shared_dim + private_dim <= embed_dim; '
-                f'got shared_dim={shared_dim}, private_dim={private_dim}, embed_dim={embed_dim}'
-            )
+                'need shared_dim >= 1, private_dim >= 1 and shared_dim + '
+                'private_dim <= embed_dim; '
+                f'got shared_dim={shared_dim}, private_dim={private_dim}, '
+                f'embed_dim={embed_dim}')
         self.shared_dim = shared_dim
         # matrix_exp for both frames: torch's default for a tall matrix,
         # 'householder', multiplies the columns by int(diagonal of the raw
@@ -52,7 +53,8 @@ class SharedPrivateBases(nn.Module):
 
     def bases(self,
               modalities: Sequence[str]) -> Tuple[Tensor, Dict[str, Tensor]]:
-        """``U_sh`` (d, d_sh) and ``{m: U_pr^m (d, d_pr)}`` from one evaluation of the frame."""
+        """``U_sh`` (d, d_sh) and ``{m: U_pr^m (d, d_pr)}`` from one evaluation
+        of the frame."""
         frame = self.frame.weight
         complement = frame[:, self.shared_dim:]
         return frame[:, :self.shared_dim], {
@@ -62,7 +64,8 @@ class SharedPrivateBases(nn.Module):
 
     def forward(self, tokens: Dict[str, Tensor]
                 ) -> Tuple[Dict[str, Tensor], Dict[str, Tensor]]:
-        """Project ``{m: (N, T, d)}`` to shared ``{m: (N, T, d_sh)}`` and private ``{m: (N, T, d_pr)}``."""
+        """Project ``{m: (N, T, d)}`` to shared ``{m: (N, T, d_sh)}`` and
+        private ``{m: (N, T, d_pr)}``."""
         u_sh, u_pr = self.bases(list(tokens))
         shared = {m: h @ u_sh for m, h in tokens.items()}
         private = {m: h @ u_pr[m] for m, h in tokens.items()}

@@ -30,12 +30,14 @@ class SummaryMemory(nn.Module):
 
     def extend_batch(self, streams: Dict[str, Tensor],
                      key: Tuple) -> Dict[str, Tensor]:
-        """Return ``streams`` with the memory appended along dim 0, then store them.
+        """Return ``streams`` with the memory appended along dim 0, then store
+        them.
 
         Args:
             streams: ``{name: (N, ...)}`` tensors of the current batch (one key
                 must be ``'available'``); memory rows are detached.
-            key: layout identity (e.g. present modality names); a new key resets.
+            key: layout identity (e.g. present modality names); a new key
+                resets.
         """
         if self.capacity == 0 or not self.training:
             return streams

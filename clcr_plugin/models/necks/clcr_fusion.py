@@ -56,8 +56,8 @@ class CLCRFusion(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.clcr = CLCR(modalities, **clcr_kwargs)
         self.out_channels = self.clcr.out_dim
-        self._diagnostics: Dict[str, Tensor] = {
-        }  # detached diagnostics of the latest forward
+        # detached diagnostics of the latest forward
+        self._diagnostics: Dict[str, Tensor] = {}
 
     @classmethod
     def complete_config(cls, cfg: Mapping, level_shapes: LevelShapes) -> dict:
@@ -66,7 +66,8 @@ class CLCRFusion(BaseModule):
 
         Args:
             cfg (dict): the neck config.
-            level_shapes (dict): ``{modality: [feature shape (1, ...) per level]}``.
+            level_shapes (dict):
+                ``{modality: [feature shape (1, ...) per level]}``.
         """
         cfg = copy_config(cfg)
         modalities = cfg.get('modalities') or {m: {} for m in level_shapes}
@@ -80,8 +81,8 @@ class CLCRFusion(BaseModule):
             grids = spec.get('grids')
             if grids is not None and len(grids) != len(shapes):
                 raise ValueError(
-                    f'{key}.grids lists {len(grids)} levels, but the backbone gives {len(shapes)}'
-                )
+                    f'{key}.grids lists {len(grids)} levels, but the backbone '
+                    f'gives {len(shapes)}')
             spec['grids'] = [
                 fill_or_check_grid(None if grids is None else grids[i], s,
                                    f'{key}.grids[{i}]')
@@ -92,7 +93,8 @@ class CLCRFusion(BaseModule):
         return cfg
 
     def diagnostic_scalars(self) -> Dict[str, Tensor]:
-        """Named detached 0-d tensors of the latest forward ({} before the first); see
+        """Named detached 0-d tensors of the latest forward ({} before the
+        first); see
         :func:`~clcr_plugin.models.clcr.diagnostic_scalars`."""
         return diagnostic_scalars(
             self._diagnostics,
@@ -105,7 +107,8 @@ class CLCRFusion(BaseModule):
         available: Optional[Mapping[str, Tensor]] = None,
         masks: Optional[Mapping[str, Sequence[Optional[Tensor]]]] = None
     ) -> Tuple[Tensor, Dict[str, Tensor]]:
-        """Fuse; ``masks`` are optional sequence padding masks (see :class:`CLCR`)."""
+        """Fuse; ``masks`` are optional sequence padding masks (see
+        :class:`CLCR`)."""
         out = self.clcr(x, masks, available)
         self._diagnostics = out.diagnostics
         return out.fused, (out.losses if self.training else {})

@@ -12,7 +12,8 @@ from .shape_inference import LevelShapes, copy_config, fill_or_check, shapes_of
 
 @MODELS.register_module()
 class ConcatFusion(BaseModule):
-    """Late concatenation of the pooled deepest features (same contract as :class:`CLCRFusion`).
+    """Late concatenation of the pooled deepest features (same contract as
+    :class:`CLCRFusion`).
 
     Args:
         in_channels (dict): ``{modality: channels of its deepest feature}``;
@@ -30,7 +31,8 @@ class ConcatFusion(BaseModule):
 
     @classmethod
     def complete_config(cls, cfg: Mapping, level_shapes: LevelShapes) -> dict:
-        """Fill or check ``in_channels`` from the deepest level of each backbone."""
+        """Fill or check ``in_channels`` from the deepest level of each
+        backbone."""
         cfg = copy_config(cfg)
         given = cfg.get('in_channels') or {m: None for m in level_shapes}
         cfg['in_channels'] = {
@@ -49,5 +51,6 @@ class ConcatFusion(BaseModule):
                 data_samples: Optional[list] = None,
                 available: Optional[Mapping[str, Tensor]] = None
                 ) -> Tuple[Tensor, Dict]:
-        """``(N, sum C_m)``; an absent or unavailable modality gives zeros in its slot."""
+        """``(N, sum C_m)``; an absent or unavailable modality gives zeros in
+        its slot."""
         return self.fusion(x, available), {}

@@ -1,4 +1,5 @@
-"""``DenseCrossAttnFusion``: MulT-style dense cross-modal attention on the deepest level."""
+"""``DenseCrossAttnFusion``: MulT-style dense cross-modal attention on the
+deepest level."""
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 from mmaction.registry import MODELS
@@ -39,15 +40,15 @@ class DenseCrossAttnFusion(BaseModule):
 
     @classmethod
     def complete_config(cls, cfg: Mapping, level_shapes: LevelShapes) -> dict:
-        """Fill or check ``in_channels`` and ``grids`` from the deepest level of each backbone."""
+        """Fill or check ``in_channels`` and ``grids`` from the deepest level
+        of each backbone."""
         cfg = copy_config(cfg)
         given = cfg.get('in_channels') or {m: None for m in level_shapes}
         grids = dict(cfg.get('grids') or {})
         unknown = sorted(set(grids) - set(given))
         if unknown:
-            raise KeyError(
-                f'neck.grids names {unknown}, which are not in neck.in_channels {sorted(given)}'
-            )
+            raise KeyError(f'neck.grids names {unknown}, which are not in '
+                           f'neck.in_channels {sorted(given)}')
         deepest = {
             m: shapes_of(level_shapes, m, 'neck.in_channels')[-1]
             for m in given

@@ -32,12 +32,12 @@ class UnimodalFusion(BaseModule):
 
     @classmethod
     def complete_config(cls, cfg: Mapping, level_shapes: LevelShapes) -> dict:
-        """Fill or check ``in_channels`` from the deepest level of the kept modality's backbone."""
+        """Fill or check ``in_channels`` from the deepest level of the kept
+        modality's backbone."""
         cfg = copy_config(cfg)
         if 'modality' not in cfg:
-            raise KeyError(
-                f'UnimodalFusion needs neck.modality, one of {sorted(level_shapes)}'
-            )
+            raise KeyError('UnimodalFusion needs neck.modality, one of '
+                           f'{sorted(level_shapes)}')
         deepest = shapes_of(level_shapes, cfg['modality'], 'neck.modality')[-1]
         cfg['in_channels'] = fill_or_check(
             cfg.get('in_channels'), feature_channels(deepest),
@@ -51,6 +51,6 @@ class UnimodalFusion(BaseModule):
                 ) -> Tuple[Tensor, Dict]:
         if self.modality not in x:
             raise KeyError(
-                f'UnimodalFusion uses {self.modality!r}, but the inputs hold {sorted(x)}'
-            )
+                f'UnimodalFusion uses {self.modality!r}, but the inputs hold '
+                f'{sorted(x)}')
         return global_pool(x[self.modality][-1]), {}

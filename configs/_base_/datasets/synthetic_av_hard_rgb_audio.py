@@ -1,4 +1,5 @@
-# The hard variant of the synthetic set (tools/data/synthetic_av/generate.py --variant hard; README
+# The hard variant of the synthetic set (tools/data/synthetic_av/generate.py
+# --variant hard; README
 # "Harder variant"): the same pipelines as the default set, another data root.
 _base_ = ['./synthetic_av_rgb_audio.py']
 data_root = 'data/synthetic_av_hard'

@@ -4,7 +4,8 @@ dataset_type = 'AudioVisualDataset'
 data_root = 'data/synthetic_av'
 audio_cfg = dict(
     sample_rate=16000, n_fft=512, hop_length=320, win_length=400, n_mels=40)
-# Shared by every pipeline: frame layout, one audio window per sampled clip, packing.
+# Shared by every pipeline: frame layout, one audio window per sampled clip,
+# packing.
 format_audio_and_pack = [
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='LoadAudioLogMel', **audio_cfg),

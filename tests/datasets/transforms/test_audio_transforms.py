@@ -19,7 +19,8 @@ CFG = dict(
 
 
 def ramp(n_frames=50, n_mels=4):
-    """A feature whose value is its frame index: windows show which frames they cut."""
+    """A feature whose value is its frame index: windows show which frames they
+    cut."""
     return np.tile(np.arange(n_frames, dtype=np.float32),
                    (n_mels, 1))  # (n_mels, n_frames)
 
@@ -31,7 +32,8 @@ def test_transforms_are_registered():
 
 
 def extract(media_files, folder, **settings):
-    """Write ``<folder>/clips/tone.npy`` and its record, as the extractor would; returns the .npy path."""
+    """Write ``<folder>/clips/tone.npy`` and its record, as the extractor
+    would; returns the .npy path."""
     cfg = AudioFeatureConfig(**settings)
     npy = folder / 'clips' / 'tone.npy'
     npy.parent.mkdir(parents=True)
@@ -63,15 +65,17 @@ def test_npy_made_with_another_hop_is_refused_naming_the_record_and_both_values(
     npy = extract(media_files, tmp_path, **CFG)
     record = tmp_path / 'audio_feature_config.json'
     message = (
-        f'features in {tmp_path} were made with hop_length=160 ({record}), the pipeline (LoadAudioLogMel) '
+        f'features in {tmp_path} were made with hop_length=160 ({record}), '
+        'the pipeline (LoadAudioLogMel) '
         'asks for hop_length=320; give LoadAudioLogMel the recorded settings')
     with pytest.raises(ValueError, match=re.escape(message)):
         LoadAudioLogMel(**dict(CFG, hop_length=320))(dict(audio_path=str(npy)))
     with pytest.raises(
             ValueError,
-            match=
-            r'made with sample_rate=16000, win_length=400, fmax=8000.0 \(.*\), the '
-            r'pipeline \(LoadAudioLogMel\) asks for sample_rate=8000, win_length=200, '
+            match=r'made with sample_rate=16000, win_length=400, fmax=8000.0 '
+            r'\(.*\), the '
+            r'pipeline \(LoadAudioLogMel\) asks for sample_rate=8000, '
+            r'win_length=200, '
             r'fmax=4000.0;'):  # every differing setting, derived ones included
         LoadAudioLogMel(**dict(CFG, sample_rate=8000))(
             dict(audio_path=str(npy)))
@@ -98,8 +102,8 @@ def test_npy_without_a_record_loads_with_one_warning(tmp_path):
     load = LoadAudioLogMel(**CFG)
     with pytest.warns(
             UserWarning,
-            match=
-            f'no audio_feature_config.json in the folder of {tmp_path / "a.npy"} or '
+            match='no audio_feature_config.json in the folder of '
+            f'{tmp_path / "a.npy"} or '
             'above') as caught:
         for name in ('a.npy', 'b.npy', 'a.npy'):
             assert load(dict(
@@ -115,9 +119,8 @@ def test_settings_are_the_audio_feature_config_fields():
     assert LoadAudioLogMel(**CFG).cfg == AudioFeatureConfig(**CFG)
     with pytest.raises(
             KeyError,
-            match=
-            r"LoadAudioLogMel: unknown audio settings \['hop'\]; known: \['sample_rate'"
-    ):
+            match=r"LoadAudioLogMel: unknown audio settings \['hop'\]; known: "
+            r"\['sample_rate'"):
         LoadAudioLogMel(hop=160)
 
 
@@ -140,7 +143,8 @@ def test_video_file_is_decoded_when_there_is_no_audio_path(media_files):
 
 
 def test_windows_follow_the_sampled_video_clips(media_files):
-    """The tone starts at 1.0 s: only clips after 1.0 s may hear it, in the clips' order."""
+    """The tone starts at 1.0 s: only clips after 1.0 s may hear it, in the
+    clips' order."""
     results = dict(
         filename=str(media_files['mp4']), start_index=0, modality='RGB')
     results = DecordInit()(results)
@@ -168,7 +172,8 @@ def test_windows_follow_the_sampled_video_clips(media_files):
 
 
 def test_window_positions_match_frame_times():
-    """Frames 5-6 at 10 fps span [0.5, 0.7) s = feature frames [50, 70) at 100 frames/s."""
+    """Frames 5-6 at 10 fps span [0.5, 0.7) s = feature frames [50, 70) at 100
+    frames/s."""
     results = dict(
         audio_feature=ramp(200),
         audio_frame_rate=100.0,

@@ -77,8 +77,8 @@ def test_a_missing_results_key_names_the_modality_and_the_key():
     with pytest.raises(
             KeyError,
             match=
-            "modality 'audio' reads results\\['audios'\\], which the pipeline did not"
-    ):
+            "modality 'audio' reads results\\['audios'\\], which the pipeline "
+            "did not"):
         pack(dict(imgs=np.zeros((1, 3, 4, 4), np.uint8), label=0))
 
 

@@ -1,4 +1,5 @@
-"""CLCRDiagnosticsHook in a real mmengine Runner with a toy model whose neck reports known diagnostics."""
+"""CLCRDiagnosticsHook in a real mmengine Runner with a toy model whose neck
+reports known diagnostics."""
 import pytest
 import torch
 from mmaction.registry import HOOKS
@@ -87,7 +88,8 @@ def test_registered_in_mmaction_hooks():
 def test_training_writes_the_interval_mean_at_the_logger_interval(tmp_path):
     runner = toy_runner(tmp_path)
     runner.train()
-    # batches [0, 1], [2, 3], [4, 5], [6, 7]: means 0.5, 2.5, 4.5, 6.5; written after batch 3 and at epoch end
+    # batches [0, 1], [2, 3], [4, 5], [6, 7]: means 0.5, 2.5, 4.5, 6.5; written
+    # after batch 3 and at epoch end
     history, counts = runner.message_hub.get_scalar('train/clcr_mean').data
     assert history.tolist() == pytest.approx([2.5, 6.5
                                               ]) and counts.tolist() == [1, 1]

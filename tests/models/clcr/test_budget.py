@@ -1,4 +1,5 @@
-"""TokenBudget: gates on the capped simplex with a learnable, bounded participation rate."""
+"""TokenBudget: gates on the capped simplex with a learnable, bounded
+participation rate."""
 import pytest
 import torch
 

@@ -168,7 +168,8 @@ def test_missing_modality_equals_model_configured_without_it():
     small = build(('rgb', 'text')).eval()
     missing, unexpected = small.load_state_dict(
         full.state_dict(), strict=False)
-    assert not missing and unexpected  # every weight of the small model comes from the full one
+    # every weight of the small model comes from the full one
+    assert not missing and unexpected
     feats = inputs(('rgb', 'audio', 'text'), 4)
     subset = {m: feats[m] for m in ('rgb', 'text')}
     got = full(subset)
@@ -262,7 +263,8 @@ def test_input_errors_name_the_modality():
 
 
 def test_hot_path_has_no_host_syncs_or_value_branches():
-    """forward code of the method must not call .item(), .tolist() or nonzero()."""
+    """forward code of the method must not call .item(), .tolist() or
+    nonzero()."""
     pattern = re.compile(
         r'\.item\(\)|\.tolist\(\)|nonzero\(|\.cpu\(\)|\.numpy\(\)')
     for path in Path(clcr_pkg.__file__).parent.glob('*.py'):
@@ -276,7 +278,8 @@ def test_core_imports_no_openmmlab():
 
 
 def synthetic_cross_modal_task(n: int, seed: int = 0):
-    """4 classes: bit a is visible only in video tokens, bit b only in audio tokens."""
+    """4 classes: bit a is visible only in video tokens, bit b only in audio
+    tokens."""
     g = torch.Generator().manual_seed(seed)
     C = 16
     y = torch.randint(0, 4, (n, ), generator=g)

@@ -7,7 +7,8 @@ from clcr_plugin.models.clcr.exchange import (exchange_bias,
 
 
 def loop_reference(ex: SharedExchange, shared, gates):
-    """Per-modality loop: queries of m against gated keys of all other modalities."""
+    """Per-modality loop: queries of m against gated keys of all other
+    modalities."""
     D = shared[0].shape[-1]
     h = ex.num_heads
     out = []

@@ -14,7 +14,8 @@ def test_adapter_accepts_2d_3d_and_sequences(shape, grid, tokens):
     out, mask = adapter(torch.randn(*shape))
     assert out.shape == (2, tokens,
                          16) and mask.shape == (2, tokens) and mask.all()
-    # LN output: zero mean, unit variance per token (LN affine starts at identity)
+    # LN output: zero mean, unit variance per token (LN affine starts at
+    # identity)
     torch.testing.assert_close(
         out.mean(-1), torch.zeros(2, tokens), atol=1e-5, rtol=0)
 

@@ -84,7 +84,8 @@ def test_level_mixing_penalises_only_non_adjacent_levels():
 
 
 def test_penalty_ignores_sampling_noise_at_small_batches():
-    """Independent streams at batch 16 with 32 features: raw ||C||^2 / D would be ~2."""
+    """Independent streams at batch 16 with 32 features: raw ||C||^2 / D would
+    be ~2."""
     g = torch.Generator().manual_seed(4)
     values = [
         cross_correlation_penalty(

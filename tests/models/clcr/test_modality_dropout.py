@@ -10,7 +10,8 @@ def test_every_sample_keeps_at_least_one_modality_and_rate_matches():
                                   torch.device('cpu'))
     stacked = torch.stack(list(masks.values()), 1)
     assert stacked.any(1).all()
-    # P(kept) = 0.6 plus the rescued samples where all three were dropped (0.4^3 / 3 each)
+    # P(kept) = 0.6 plus the rescued samples where all three were dropped
+    # (0.4^3 / 3 each)
     torch.testing.assert_close(
         stacked.float().mean(),
         torch.tensor(0.6 + 0.4**3 / 3),

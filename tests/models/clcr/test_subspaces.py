@@ -45,7 +45,8 @@ def test_bases_stay_on_the_manifold_after_50_optimiser_steps():
 
 
 def test_private_basis_survives_adamw_weight_decay():
-    """Regression: with torch's householder map the private basis became exactly 0 after one AdamW step."""
+    """Regression: with torch's householder map the private basis became
+    exactly 0 after one AdamW step."""
     torch.manual_seed(0)
     names = ['rgb', 'audio']
     bases = SharedPrivateBases(32, 12, 8, names)

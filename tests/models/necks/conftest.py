@@ -1,4 +1,5 @@
-"""Per-level features of two modalities, as the recognizer hands them to a neck, and a shared check."""
+"""Per-level features of two modalities, as the recognizer hands them to a
+neck, and a shared check."""
 import pytest
 import torch
 
@@ -18,7 +19,8 @@ def make_feats(n: int = 3, seed: int = 0) -> dict:
 
 
 def unavailable_equals_absent(neck, x, drop: str) -> None:
-    """Sample 1 with ``drop`` marked unavailable == sample 1 run without the ``drop`` key."""
+    """Sample 1 with ``drop`` marked unavailable == sample 1 run without the
+    ``drop`` key."""
     n = next(iter(x.values()))[0].shape[0]
     available = {drop: torch.arange(n) != 1}
     masked, _ = neck(x, available=available)

@@ -80,7 +80,8 @@ def test_arguments_have_one_source_and_unknown_ones_are_named():
     for name, param in core.items():
         if name in ('self', 'modalities'):
             continue
-        assert f'{name} (' in CLCRFusion.__doc__, name  # documented in the registry-facing docstring
+        # documented in the registry-facing docstring
+        assert f'{name} (' in CLCRFusion.__doc__, name
         assert param.default is None or f'Default {param.default!r}' in CLCRFusion.__doc__, name
     assert 'init_cfg (dict, optional)' in CLCRFusion.__doc__
     neck = MODELS.build(dict(CLCR_CFG, private_fusion='concat', lambda_pr=0.7))
@@ -110,8 +111,8 @@ def test_complete_config_errors_name_the_key_given_and_found(level_shapes):
     with pytest.raises(
             ValueError,
             match=
-            r'neck.modalities.rgb.in_channels\[1\]=16, but the backbone gives 8'
-    ):
+            r'neck.modalities.rgb.in_channels\[1\]=16, but the backbone gives '
+            r'8'):
         CLCRFusion.complete_config(
             dict(modalities=dict(rgb=dict(in_channels=[4, 16]))), level_shapes)
     with pytest.raises(

@@ -263,9 +263,9 @@ def test_config_without_in_channels_builds_and_trains_one_step_through_both_back
 def test_wrong_explicit_in_channels_is_an_error_naming_the_key():
     with pytest.raises(
             ValueError,
-            match=
-            r'neck.modalities.rgb.in_channels\[2\]=500, but the backbone gives 512'
-    ):
+            match=r'neck.modalities.rgb.in_channels\[2\]=500, but the '
+            r'backbone '
+            r'gives 512'):
         MODELS.build(
             inferred_config(
                 modalities=dict(
@@ -335,8 +335,8 @@ def test_dry_run_inputs_follow_format_shape_and_can_be_overridden():
     with pytest.raises(
             ValueError,
             match=
-            r'dry_run_inputs.audio=\(40, 100\): expected \(C, H, W\) or \(C, T, H, W\)'
-    ):
+            r'dry_run_inputs.audio=\(40, 100\): expected \(C, H, W\) or \(C, '
+            r'T, H, W\)'):
         model.dry_run(dict(audio=(40, 100)))
 
 

@@ -1,7 +1,9 @@
-"""Generate the synthetic audio-visual set (16 classes, fixed by design; see README.md beside this file).
+"""Generate the synthetic audio-visual set (16 classes, fixed by design; see
+README.md beside this file).
 
     python tools/data/synthetic_av/generate.py --out data/synthetic_av
-    python tools/data/synthetic_av/generate.py --out /tmp/av --per-class 2 1 1 --size 32 --seed 3
+    python tools/data/synthetic_av/generate.py --out /tmp/av --per-class 2 1 1
+    --size 32 --seed 3
     python tools/data/synthetic_av/generate.py --variant hard     # -> data/synthetic_av_hard (README: "Harder variant")
 
 Writes <out>/{train,val,test}/NNNNNN.mp4 (MPEG-4 video + AAC audio),
@@ -35,8 +37,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         choices=VARIANTS,
         default=d.variant,
         help=
-        'default, or hard: the same factors at different levels per modality, with lures'
-    )
+        'default, or hard: the same factors at different levels per modality, '
+        'with lures')
     parser.add_argument(
         '--per-class',
         type=int,
@@ -85,17 +87,15 @@ def main(argv: Optional[List[str]] = None) -> None:
     except ValueError as exc:
         raise SystemExit(f'generate.py: error: {exc}') from exc
     if not args.overwrite and is_generated(args.out, cfg):
-        print(
-            f'{args.out}: a synthetic set with these settings exists; skipping (use --overwrite to redo)'
-        )
+        print(f'{args.out}: a synthetic set with these settings exists; '
+              'skipping (use --overwrite to redo)')
         return
     start = time.perf_counter()
     anns = generate(
         args.out, cfg, overwrite=True, progress=not args.no_progress)
     total = len(CLASSES) * (train + val + test)
-    print(
-        f'wrote {total} clips and {", ".join(anns.values())} in {time.perf_counter() - start:.1f} s'
-    )
+    print(f'wrote {total} clips and {", ".join(anns.values())} in '
+          f'{time.perf_counter() - start:.1f} s')
 
 
 if __name__ == '__main__':
