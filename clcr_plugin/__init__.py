@@ -17,7 +17,7 @@ OPENMMLAB_PACKAGES = ('mmengine', 'mmcv', 'mmaction')
 
 
 def _installed(name: str) -> bool:
-    """Whether top-level package ``name`` can be found (found, not imported)."""
+    """Whether top-level package ``name`` can be found (not imported)."""
     try:
         return importlib.util.find_spec(name) is not None
     # a meta-path finder that refuses the name (e.g. a test's import blocker)

@@ -113,8 +113,9 @@ def test_transformers_5_breaks_mmaction_models_unless_multimodal_is_switched_off
     (tmp_path / 'transformers-5.0.0.dist-info').mkdir()
     (tmp_path / 'transformers-5.0.0.dist-info' / 'METADATA').write_text(
         'Metadata-Version: 2.1\nName: transformers\nVersion: 5.0.0\n')
-    bare, patched = run_bare_and_patched(
-        f'''
+    bare, patched = (
+        run_bare_and_patched(
+            f'''
         import importlib.util, sys
         if sys.argv[1] == 'patched':
             import clcr_plugin
@@ -130,14 +131,15 @@ def test_transformers_5_breaks_mmaction_models_unless_multimodal_is_switched_off
         except ImportError as error:
             print('placeholder:', error)
     ''',
-        pythonpath=(tmp_path, ))
-    assert bare.returncode != 0 and "No module named 'transformers." in bare.stderr
+            pythonpath=(tmp_path, )))
+    assert (bare.returncode != 0
+            and "No module named 'transformers." in bare.stderr)
     assert patched.returncode == 0, patched.stderr[-3000:]
     assert ('placeholder: VindLURetrieval requires extra multi-modal '
             'dependencies') in patched.stdout
 
 
-CHECKPOINT_ROUNDTRIP = '''
+CHECKPOINT_ROUNDTRIP = ('''
     import sys, torch
     from torch import nn
     from mmengine.model import BaseModel
@@ -178,7 +180,7 @@ CHECKPOINT_ROUNDTRIP = '''
         print('resume ok at epoch', resume())
     except Exception as error:
         print('resume failed', 'Weights only load failed' in str(error))
-'''
+''')
 
 
 def test_load_checkpoint_and_resume_need_the_safe_globals(tmp_path):
@@ -189,8 +191,10 @@ def test_load_checkpoint_and_resume_need_the_safe_globals(tmp_path):
     bare, patched = (finish(p) for p in procs)
     assert bare.returncode == 0 and patched.returncode == 0, (
         bare.stderr + patched.stderr)[-3000:]
-    assert 'load_checkpoint failed True' in bare.stdout and 'resume failed True' in bare.stdout
-    assert 'load_checkpoint ok' in patched.stdout and 'resume ok at epoch 1' in patched.stdout
+    assert ('load_checkpoint failed True' in bare.stdout
+            and 'resume failed True' in bare.stdout)
+    assert ('load_checkpoint ok' in patched.stdout
+            and 'resume ok at epoch 1' in patched.stdout)
 
 
 class _GetattrOnHistoryBuffer:
@@ -226,7 +230,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-DIST_SCRIPT = '''
+DIST_SCRIPT = ('''
     import sys, torch
     from torch import nn
     if sys.argv[1] == 'patched':
@@ -261,7 +265,7 @@ DIST_SCRIPT = '''
     else:
         torch.distributed.destroy_process_group()
     print('group alive at exit', torch.distributed.is_initialized())
-'''
+''')
 
 
 @pytest.mark.skipif(
@@ -283,8 +287,10 @@ def test_cpu_gloo_init_and_ddp_need_the_distributed_patches():
     bare, patched = (finish(p) for p in procs)
     assert bare.returncode == 0 and patched.returncode == 0, (
         bare.stderr + patched.stderr)[-3000:]
-    assert 'init_dist failed' in bare.stdout and 'ddp failed True' in bare.stdout
-    assert 'init_dist ok' in patched.stdout and 'train_step ok True' in patched.stdout
+    assert ('init_dist failed' in bare.stdout
+            and 'ddp failed True' in bare.stdout)
+    assert ('init_dist ok' in patched.stdout
+            and 'train_step ok True' in patched.stdout)
     assert 'group alive at exit False' in patched.stdout
 
 

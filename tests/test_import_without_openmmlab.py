@@ -17,7 +17,7 @@ from clcr_plugin.datasets.audio import AudioFeatureConfig, log_mel_spectrogram
 
 REPO = Path(__file__).resolve().parents[1]
 OPENMMLAB = ('mmengine', 'mmcv', 'mmaction')
-BLOCKER = '''
+BLOCKER = ('''
     import importlib.abc
     import sys
 
@@ -37,7 +37,7 @@ BLOCKER = '''
         raise SystemExit(f'the blocker let {BLOCKED[0]} through')
     except ModuleNotFoundError:
         pass
-'''
+''')
 NO_OPENMMLAB_LOADED = '''
     loaded = sorted(m for m in sys.modules if m.split('.')[0] in BLOCKED)
     assert not loaded, loaded
@@ -61,7 +61,8 @@ def run_python(code: str,
 
 
 def test_clcr_trains_a_step_without_openmmlab():
-    run = run_python('''
+    run = (
+        run_python('''
         import torch
         import clcr_plugin
         from clcr_plugin.models.clcr import CLCR
@@ -82,7 +83,7 @@ def test_clcr_trains_a_step_without_openmmlab():
         assert grads and all(torch.isfinite(g).all() for g in grads)
         assert any(g.abs().sum() > 0 for g in grads)
         print('trained one step')
-    ''' + NO_OPENMMLAB_LOADED)
+    ''' + NO_OPENMMLAB_LOADED))
     assert run.returncode == 0, run.stderr[-3000:]
     assert 'trained one step' in run.stdout
 
@@ -90,15 +91,16 @@ def test_clcr_trains_a_step_without_openmmlab():
 def test_log_mel_without_openmmlab_equals_the_one_computed_here(tmp_path):
     wave = np.random.RandomState(0).randn(12345).astype(np.float32)
     np.save(tmp_path / 'wave.npy', wave)
-    run = run_python(
-        '''
+    run = (
+        run_python(
+            '''
         import numpy as np
         from clcr_plugin.datasets.audio import AudioFeatureConfig, log_mel_spectrogram
 
         wave = np.load(sys.argv[1])
         np.save(sys.argv[2], log_mel_spectrogram(wave, AudioFeatureConfig(n_mels=40, hop_length=128)))
     ''' + NO_OPENMMLAB_LOADED, str(tmp_path / 'wave.npy'),
-        str(tmp_path / 'logmel.npy'))
+            str(tmp_path / 'logmel.npy')))
     assert run.returncode == 0, run.stderr[-3000:]
     expected = log_mel_spectrogram(
         wave, AudioFeatureConfig(n_mels=40, hop_length=128))
@@ -107,8 +109,9 @@ def test_log_mel_without_openmmlab_equals_the_one_computed_here(tmp_path):
 
 def test_extractor_runs_without_openmmlab(media_files, tmp_path):
     dst = tmp_path / 'dst'
-    run = run_python(
-        '''
+    run = (
+        run_python(
+            '''
         import runpy
         sys.argv = [sys.argv[1], '--src', sys.argv[2], '--dst', sys.argv[3], '--ext', 'wav', '--n-mels', '40']
         try:
@@ -116,16 +119,17 @@ def test_extractor_runs_without_openmmlab(media_files, tmp_path):
         except SystemExit as exit:
             assert exit.code == 0, exit.code
     ''' + NO_OPENMMLAB_LOADED,
-        str(REPO / 'tools' / 'data' / 'extract_audio_features.py'),
-        str(media_files['root']), str(dst))
+            str(REPO / 'tools' / 'data' / 'extract_audio_features.py'),
+            str(media_files['root']), str(dst)))
     assert run.returncode == 0, run.stderr[-3000:]
     assert np.load(dst / 'tone.wav.npy').shape == (40, 201)
     assert (dst / 'audio_feature_config.json').is_file()
 
 
 def test_importing_the_plugin_with_openmmlab_registers_and_patches():
-    run = run_python(
-        '''
+    run = (
+        run_python(
+            '''
         import sys
         import clcr_plugin
         from mmaction.registry import METRICS, MODELS, TRANSFORMS
@@ -138,7 +142,7 @@ def test_importing_the_plugin_with_openmmlab_registers_and_patches():
         assert getattr(sys.modules['mmaction.models.localizers.drn'], '__clcr_stub__', False)
         print('registered and patched')
     ''',
-        blocked=())
+            blocked=()))
     assert run.returncode == 0, run.stderr[-3000:]
     assert 'registered and patched' in run.stdout
 
@@ -174,4 +178,5 @@ def test_a_broken_registering_module_raises_instead_of_being_skipped(tmp_path):
                          text=True,
                          env=env,
                          timeout=300)
-    assert run.returncode != 0 and 'ImportError: mmaction is broken' in run.stderr
+    assert (run.returncode != 0
+            and 'ImportError: mmaction is broken' in run.stderr)

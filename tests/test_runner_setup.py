@@ -13,7 +13,8 @@ def test_distributed_launch_without_an_accelerator_uses_gloo(monkeypatch):
     single = apply_launch_options(
         Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl')))), 'a/b.py',
         'none', None)
-    assert single.launcher == 'none' and single.env_cfg.dist_cfg.backend == 'nccl'
+    assert (single.launcher == 'none'
+            and single.env_cfg.dist_cfg.backend == 'nccl')
 
 
 def test_distributed_launch_with_an_accelerator_keeps_the_config_backend(

@@ -1,9 +1,8 @@
 """Test a checkpoint with an mmaction2 config; the CLCR plug-in is imported
 first.
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump
-    results.pkl]
-        [--cfg-options k=v ...] [--launcher pytorch]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+        [--dump results.pkl] [--cfg-options k=v ...] [--launcher pytorch]
 """
 import argparse
 import os

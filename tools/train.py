@@ -27,9 +27,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         nargs='?',
         type=str,
         const='auto',
-        help=
-        'resume from this checkpoint, or from the latest one in work_dir if '
-        'none is given')
+        help=('resume from this checkpoint, or from the latest one in '
+              'work_dir if none is given'))
     parser.add_argument(
         '--amp',
         action='store_true',

@@ -15,10 +15,11 @@ class AudioVisualDataset(BaseActionDataset):
     The annotation file is mmengine's standard JSON, which our converters and
     the synthetic generator write::
 
-        {"metainfo": {"classes": ["a", "b", ...], "dataset": "synthetic-av",
-        ...},
-         "data_list": [{"video": "train/000001.mp4", "audio":
-         "audio/000001.wav", "label": 3, ...}, ...]}
+        {"metainfo": {"classes": ["a", "b", ...],
+                      "dataset": "synthetic-av", ...},
+         "data_list": [{"video": "train/000001.mp4",
+                        "audio": "audio/000001.wav", "label": 3, ...},
+                       ...]}
 
     Paths are relative to ``data_prefix['video']`` / ``data_prefix['audio']``
     (themselves joined to ``data_root`` when relative). ``audio`` is optional:

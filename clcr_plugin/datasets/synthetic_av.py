@@ -374,11 +374,11 @@ def renderers(variant: str) -> Tuple[Callable, Callable, Callable, type]:
     """``(draw_params, render_video, render_audio, params class)`` of a
     variant."""
     if variant == 'hard':
-        from . import \
-            synthetic_av_hard as \
-            hard  # imported here: it builds on this module
+        # imported here: it builds on this module
+        from . import synthetic_av_hard as hard
 
-        return hard.draw_params, hard.render_video, hard.render_audio, hard.HardClipParams
+        return (hard.draw_params, hard.render_video, hard.render_audio,
+                hard.HardClipParams)
     if variant == 'default':
         return draw_params, render_video, render_audio, ClipParams
     raise ValueError(

@@ -244,10 +244,15 @@ def render_audio(factors: Dict[str, int], params: HardClipParams,
                ) -> np.ndarray:  # 10 ms fades, no clicks at on/offsets
         return np.convolve(gate.astype(np.float64), ramp, mode='same')
 
-    beeps = smooth(pulse_gate(ts, RHYTHM_HZ[factors['rhythm']], params.phase, BEEP_S)) * \
-        np.sin(2 * np.pi * PITCH_HZ[factors['pitch']] * ts)
-    lure_pulses = smooth(pulse_gate(ts, RHYTHM_HZ[params.lure_rhythm], params.lure_phase, BEEP_S)) * \
-        np.sin(2 * np.pi * params.lure_pulse_hz * ts)
+    beeps = (
+        smooth(
+            pulse_gate(ts, RHYTHM_HZ[factors['rhythm']], params.phase, BEEP_S))
+        * np.sin(2 * np.pi * PITCH_HZ[factors['pitch']] * ts))
+    lure_pulses = (
+        smooth(
+            pulse_gate(ts, RHYTHM_HZ[params.lure_rhythm], params.lure_phase,
+                       BEEP_S)) *
+        np.sin(2 * np.pi * params.lure_pulse_hz * ts))
     lure_chirps = chirps(ts, LURE_CHIRP_BAND, params.lure_direction == 0,
                          params.lure_chirp_offset)
     wave = 0.25 * beeps + 0.15 * params.lure_amp * (lure_pulses + lure_chirps)

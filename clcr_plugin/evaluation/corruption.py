@@ -7,8 +7,8 @@ so a removed modality is "missing at test time". Wrap a config's
 preprocessor with::
 
     model = dict(data_preprocessor=dict(
-        _delete_=True, type='CorruptedInputsPreprocessor', preprocessor=<the
-        original cfg>,
+        _delete_=True, type='CorruptedInputsPreprocessor',
+        preprocessor=<the original cfg>,
         noise_std=dict(audio=0.5), drop=('rgb', ), seed=0))
 
 ``tools/analysis/compare.py`` does this for every condition it measures.
@@ -94,8 +94,9 @@ class CorruptedInputsPreprocessor(BaseDataPreprocessor):
             raise ValueError(
                 f'noise_std and drop both name {both}; a dropped modality '
                 'cannot be noisy')
-        self.preprocessor = preprocessor if isinstance(preprocessor, BaseDataPreprocessor) \
-            else MODELS.build(preprocessor)
+        if not isinstance(preprocessor, BaseDataPreprocessor):
+            preprocessor = MODELS.build(preprocessor)
+        self.preprocessor = preprocessor
         self.noise_std = noise_std
         self.drop = tuple(dict.fromkeys(drop))
         self.seed = int(seed)

@@ -109,7 +109,8 @@ def test_document_settings_replaces_the_marker_line_at_its_indentation():
         if line.startswith(' ' * 12 + s.name + ': ')
     ]
     assert len(entries) == len(audio_settings())
-    assert '<audio settings>' not in AudioFeatureConfig.__doc__ and 'log_offset: added' in AudioFeatureConfig.__doc__
+    assert ('<audio settings>' not in AudioFeatureConfig.__doc__
+            and 'log_offset: added' in AudioFeatureConfig.__doc__)
 
     class Unmarked:
         """No marker."""

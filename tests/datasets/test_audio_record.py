@@ -34,8 +34,9 @@ def test_bad_records_are_refused_naming_the_file(tmp_path):
     path.write_text('[40]')
     with pytest.raises(
             ValueError,
-            match=
-            f'{path} should hold a json object of audio settings, got list'):
+            match=(
+                f'{path} should hold a json object of audio settings, got list'
+            )):
         read_record(str(path))
 
 

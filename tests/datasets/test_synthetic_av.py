@@ -114,7 +114,8 @@ def test_mp4_holds_the_written_frames_fps_and_audio(tiny_av_set, tiny_av_cfg):
     with av.open(path) as container:
         assert container.streams.video[0].codec_context.name == 'mpeg4'
         stream = container.streams.audio[0]
-        assert stream.codec_context.name == 'aac' and stream.rate == 16000 and stream.channels == 1
+        assert (stream.codec_context.name == 'aac' and stream.rate == 16000
+                and stream.channels == 1)
         assert abs(
             float(stream.duration * stream.time_base) -
             tiny_av_cfg.seconds) < 0.1
@@ -136,8 +137,9 @@ def test_decoded_clips_show_every_factor_at_the_recorded_times(
                        left + 2:left + 10]  # inside the 12-pixel patch
         assert (patch[..., 0].mean() > patch[..., 2].mean()) == (
             f['colour'] == 0)
-        assert (band_envelope(wave, PITCH_HZ[0], 16000).mean() > band_envelope(wave, PITCH_HZ[1], 16000).mean()) \
-            == (f['pitch'] == 0)
+        assert ((band_envelope(wave, PITCH_HZ[0], 16000).mean()
+                 > band_envelope(wave, PITCH_HZ[1],
+                                 16000).mean()) == (f['pitch'] == 0))
         for event, rows, hz in (('low', slice(32 - bar, 32), DRONE_HZ[0]),
                                 ('high', slice(0, bar), DRONE_HZ[1])):
             onset = event_times(f['order'], params)[event]
@@ -412,7 +414,9 @@ def test_hard_audio_beeps_repeat_at_the_rhythm_and_chirps_sweep_in_the_order_dir
                                     16000),
                       band_envelope(wave, band[1] - 0.2 * (band[1] - band[0]),
                                     16000))
-            offset = params.chirp_offset if band == hard.CHIRP_BAND else params.lure_chirp_offset
+            offset = (
+                params.chirp_offset
+                if band == hard.CHIRP_BAND else params.lure_chirp_offset)
             start = int(
                 (offset + hard.CHIRP_PERIOD_S) * 16000)  # one whole chirp
             window = slice(start, start + int(hard.CHIRP_S * 16000))

@@ -16,7 +16,9 @@ from torch import nn
 from clcr_plugin.engine.hooks.grad_norm_hook import GradNormHook
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / 'configs' / 'clcr' / 'clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py'
+CONFIG = (
+    ROOT / 'configs' / 'clcr' /
+    'clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py')
 
 
 class TinyRecognizer(BaseModel):

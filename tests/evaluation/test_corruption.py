@@ -13,7 +13,9 @@ from mmengine.registry import DefaultScope
 import clcr_plugin  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
-CONCAT = ROOT / 'configs' / 'baselines' / 'concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py'
+CONCAT = (
+    ROOT / 'configs' / 'baselines' /
+    'concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py')
 
 # No normalisation: the preprocessed inputs are the raw tensors, so the noise
 # can be measured exactly.

@@ -76,9 +76,8 @@ def test_constant_features_and_bad_inputs():
                                y).accuracy <= 1.0  # no division by a zero std
     with pytest.raises(
             ValueError,
-            match=
-            r'features must be \(N, D\) and \(M, D\), got \(20, 3\) and \(20, '
-            r'2\)'):
+            match=(r'features must be \(N, D\) and \(M, D\), '
+                   r'got \(20, 3\) and \(20, 2\)')):
         linear_probe(x, y, torch.zeros(20, 2), y)
     with pytest.raises(
             ValueError, match='20 / 20 feature rows but 19 / 20 targets'):

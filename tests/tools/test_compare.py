@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CONCAT = ROOT / 'configs' / 'baselines' / 'concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py'
-AUDIO = ROOT / 'configs' / 'baselines' / 'unimodal-audio_r18_1xb16-10e_synthetic-av-rgb-audio.py'
+CONCAT = (
+    ROOT / 'configs' / 'baselines' /
+    'concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py')
+AUDIO = (
+    ROOT / 'configs' / 'baselines' /
+    'unimodal-audio_r18_1xb16-10e_synthetic-av-rgb-audio.py')
 CONDITIONS = [
     'clean', 'noise-rgb-1', 'noise-audio-1', 'missing-rgb', 'missing-audio'
 ]
@@ -84,8 +88,10 @@ def test_compare_trains_evaluates_and_tabulates_resumably(
         assert run['seed'] == seed and (run_dir / run['checkpoint']).is_file()
         assert run['checkpoint'] == 'epoch_1.pth'
         assert (run_dir / 'eval' / 'clean.json').is_file()
-    assert sorted(p.name for p in (work / audio / 'seed0' / 'eval').glob('*.json')) == \
-        ['clean.json', 'noise-audio-1.json']  # the rest is clean by construction or has no input
+    assert (sorted(
+        p.name for p in (work / audio / 'seed0' / 'eval').glob('*.json')) == [
+            'clean.json', 'noise-audio-1.json'
+        ])  # the rest is clean by construction or has no input
 
     # the CSV holds one row per config, seed, condition and metric, and its
     # values are the runs' metrics
@@ -148,7 +154,8 @@ def test_compare_trains_evaluates_and_tabulates_resumably(
     again = compare.main(argv)
     printed = capsys.readouterr().out
     assert printed.count('trained and tested earlier, not redone') == 4
-    assert 'testing under' not in printed and ': training' not in printed and 'resuming' not in printed
+    assert ('testing under' not in printed and ': training' not in printed
+            and 'resuming' not in printed)
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
     assert again['table'] == out['table']
 

@@ -126,8 +126,9 @@ def test_extractor_refuses_bad_arguments(tool, src, tmp_path, capsys):
         str(dst), '--ext', 'wav', '--n-fft', '512', '--n-mels', '64'
     ]) == 2
     err = capsys.readouterr().err
-    assert f'features in {dst} were made with n_mels=40 ({dst / "audio_feature_config.json"}), this run asks for ' \
-        'n_mels=64; use another --dst' in err
+    assert (
+        f'features in {dst} were made with n_mels=40 ({dst / "audio_feature_config.json"}), this run asks for '
+        'n_mels=64; use another --dst' in err)
 
 
 def test_every_setting_is_an_option_that_reaches_the_record(
@@ -169,4 +170,6 @@ def test_help_documents_every_setting_as_the_config_does(tool, capsys):
     help_text = ' '.join(
         capsys.readouterr().out.split())  # argparse re-wraps the lines
     for setting in audio_settings():
-        assert f"--{setting.name.replace('_', '-')} {setting.name.upper()} {setting.doc}" in help_text
+        assert (
+            f"--{setting.name.replace('_', '-')} {setting.name.upper()} {setting.doc}"
+            in help_text)

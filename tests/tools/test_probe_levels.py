@@ -7,8 +7,12 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / 'configs' / 'clcr' / 'clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py'
-CONCAT = ROOT / 'configs' / 'baselines' / 'concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py'
+CONFIG = (
+    ROOT / 'configs' / 'clcr' /
+    'clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py')
+CONCAT = (
+    ROOT / 'configs' / 'baselines' /
+    'concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py')
 
 
 def load_tool():
@@ -66,8 +70,13 @@ def test_clcr_summaries_become_one_representation_per_level_and_modality():
         2 * 2 * 2 * 3 * 4, dtype=torch.float32).reshape(4, 2, 3, 4)
     reps = tool.summary_representations(
         dict(shared=shared, private=shared[..., :2]), ('rgb', 'audio'), 2)
-    assert set(reps) == {f'{k}_l{l}_{m}' for k in ('shared', 'private') for l in (1, 2, 3) for m in ('rgb', 'audio')} \
-        | {'shared_all', 'private_all'}
+    assert (set(reps) == {
+        f'{k}_l{l}_{m}'
+        for k in ('shared', 'private')
+        for l in (1, 2, 3)
+        for m in ('rgb', 'audio')
+    }
+            | {'shared_all', 'private_all'})
     views = shared.reshape(2, 2, 2, 3,
                            4).mean(1)  # mean over the views of each clip
     torch.testing.assert_close(reps['shared_l2_audio'], views[:, 1, 1])

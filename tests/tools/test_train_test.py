@@ -8,7 +8,9 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / 'configs' / 'clcr' / 'clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py'
+CONFIG = (
+    ROOT / 'configs' / 'clcr' /
+    'clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py')
 
 
 def load_tool(name: str):
@@ -153,6 +155,7 @@ def test_dist_train_runs_two_gloo_processes_on_cpu(tiny_av_set, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert (work / 'epoch_1.pth').is_file()
     log = next(work.glob('*/*.log')).read_text()
-    assert 'Distributed launcher: pytorch' in log and 'backend' in log and 'gloo' in log
+    assert ('Distributed launcher: pytorch' in log and 'backend' in log
+            and 'gloo' in log)
     # mmengine's name for world size
     assert 'Distributed training: True' in log and 'GPU number: 2' in log

@@ -2,9 +2,8 @@
 corruption.
 
     python tools/analysis/compare.py CONFIG [CONFIG ...] [--seeds 0 1 2]
-    [--work-dir work_dirs/compare]
-        [--noise 0.5 1.0 2.0] [--data DIR] [--eval-only] [--cfg-options k=v
-        ...]
+        [--work-dir work_dirs/compare] [--noise 0.5 1.0 2.0] [--data DIR]
+        [--eval-only] [--cfg-options k=v ...]
 
 For each config and seed, ``<work-dir>/<config stem>/seed<k>/`` holds a
 training (mmengine Runner, ``randomness.seed=k``) followed by a test; the
@@ -198,7 +197,9 @@ def evaluate(cfg: Config, run_dir: str, trained: dict, condition: Condition,
     (cached in ``eval/<condition>.json``)."""
     out_file = osp.join(run_dir, 'eval', f'{condition.name}.json')
     checkpoint = osp.join(run_dir, trained['checkpoint'])
-    checkpoint_id = f"{trained['checkpoint']}@{os.stat(checkpoint).st_mtime_ns}"  # a retrained model is re-tested
+    checkpoint_id = (
+        f"{trained['checkpoint']}@{os.stat(checkpoint).st_mtime_ns}"
+    )  # a retrained model is re-tested
     done = read_json(out_file)
     if done is not None and done['checkpoint_id'] == checkpoint_id:
         return done['metrics']
@@ -245,7 +246,8 @@ def measure(configs: Dict[str, Tuple[Config, Tuple[str, ...]]],
                 trained = train_and_test(cfg, run_dir, seed, name)
             clean = evaluate(cfg, run_dir, trained, CLEAN, name)
             for condition in conditions:
-                if condition.modality is None or condition.modality not in modalities:
+                if (condition.modality is None
+                        or condition.modality not in modalities):
                     # clean, or a modality the model never reads
                     metrics = clean
                 elif set(modalities) <= set(condition.drop):
@@ -435,8 +437,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--eval-only',
         action='store_true',
-        help=
-        'train nothing: evaluate finished runs only (error if one is missing)')
+        help=('train nothing: evaluate finished runs only '
+              '(error if one is missing)'))
     parser.add_argument(
         '--cfg-options',
         nargs='+',

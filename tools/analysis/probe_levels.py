@@ -1,10 +1,10 @@
 """Linear probes on every level of a (multi-modal) recognizer: what can be read
 off where?
 
-    python tools/analysis/probe_levels.py CONFIG CHECKPOINT [--split test]
-    [--data DIR] [--out probes.json]
-    python tools/analysis/probe_levels.py CONFIG --random-init --data
-    data/synthetic_av
+    python tools/analysis/probe_levels.py CONFIG CHECKPOINT [--split test] \\
+        [--data DIR] [--out probes.json]
+    python tools/analysis/probe_levels.py CONFIG --random-init \\
+        --data data/synthetic_av
 
 Runs the model (eval mode, the config's val pipeline: one deterministic view
 per clip) over the train split, which the probes are fitted on, and over
@@ -70,9 +70,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='split the probes are evaluated on')
     parser.add_argument(
         '--data',
-        help=
-        'data root holding <split>.json (overrides the config\'s annotation '
-        'files)')
+        help=('data root holding <split>.json '
+              "(overrides the config's annotation files)"))
     parser.add_argument('--out', default='probes.json', help='output JSON')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument(

@@ -1,8 +1,8 @@
 """Extract whole-clip log-mel spectrograms to ``.npy`` (what
 ``LoadAudioLogMel`` loads).
 
-    python tools/data/extract_audio_features.py --src data/cremad/VideoFlash
-    --dst data/cremad/audio_logmel \\
+    python tools/data/extract_audio_features.py \\
+        --src data/cremad/VideoFlash --dst data/cremad/audio_logmel \\
         --ext flv --n-mels 128 --workers 4
 
 ``--src`` is a folder (searched recursively for ``--ext``) or a list file
@@ -138,9 +138,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--ext',
         nargs='+',
         default=list(DEFAULT_EXTS),
-        help=
-        f'extensions to take from a folder (default: {" ".join(DEFAULT_EXTS)})'
-    )
+        help=('extensions to take from a folder '
+              f'(default: {" ".join(DEFAULT_EXTS)})'))
     settings = parser.add_argument_group(
         'feature settings (the fields of AudioFeatureConfig)')
     for setting in audio_settings():

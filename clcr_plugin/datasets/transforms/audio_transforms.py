@@ -80,10 +80,8 @@ class LoadAudioLogMel(BaseTransform):
                 *record,
                 self.cfg,
                 asker='the pipeline (LoadAudioLogMel)',
-                remedy=
-                'give LoadAudioLogMel the recorded settings or re-extract the '
-                'features with '
-                "the pipeline's")
+                remedy=('give LoadAudioLogMel the recorded settings or '
+                        "re-extract the features with the pipeline's"))
         elif not self._warned_unrecorded:
             self._warned_unrecorded = True
             warnings.warn(
@@ -297,9 +295,10 @@ class AudioFrequencyTimeMask(BaseTransform):
         if min(max_freq, max_time, num_masks) < 0:
             raise ValueError(
                 'max_freq, max_time and num_masks must be >= 0, got '
-                f'{max_freq}, {max_time}, '
-                f'{num_masks}')
-        self.max_freq, self.max_time, self.num_masks = max_freq, max_time, num_masks
+                f'{max_freq}, {max_time}, {num_masks}')
+        self.max_freq = max_freq
+        self.max_time = max_time
+        self.num_masks = num_masks
 
     def transform(self, results: Dict) -> Dict:
         audios = np.array(

@@ -91,9 +91,9 @@ def private_redundancy_loss(private: Tensor, available: Tensor) -> Tensor:
     N, M, L, _ = private.shape
     avail = available.to(private.dtype)
     terms = [
-        cross_correlation_penalty(private[:, m, l], private[:, m, k],
+        cross_correlation_penalty(private[:, m, j], private[:, m, k],
                                   avail[:, m]) for m in range(M)
-        for l, k in combinations(range(L), 2)
+        for j, k in combinations(range(L), 2)
     ]
     return torch.stack(terms).mean() if terms else private.new_zeros(())
 
@@ -109,9 +109,9 @@ def shared_private_leakage_loss(shared: Tensor, private: Tensor,
     N, M, L, _ = shared.shape
     avail = available.to(shared.dtype)
     terms = [
-        cross_correlation_penalty(shared[:, m, l], private[:, m, k],
+        cross_correlation_penalty(shared[:, m, j], private[:, m, k],
                                   avail[:, m]) for m in range(M)
-        for l, k in permutations(range(L), 2)
+        for j, k in permutations(range(L), 2)
     ]
     return torch.stack(terms).mean() if terms else shared.new_zeros(())
 

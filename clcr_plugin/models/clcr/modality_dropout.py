@@ -1,4 +1,5 @@
-"""Train-time modality dropout through the necks' per-sample availability mask."""
+"""Train-time modality dropout through the necks' per-sample availability
+mask."""
 from typing import Dict, Optional, Sequence
 
 import torch

@@ -1,7 +1,7 @@
-"""Shared/private factorisation with orthonormal bases on the Stiefel manifold."""
+"""Shared/private factorisation with orthonormal bases on the Stiefel
+manifold."""
 from typing import Dict, Sequence, Tuple
 
-import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import orthogonal
 
@@ -25,7 +25,8 @@ class SharedPrivateBases(nn.Module):
     def __init__(self, embed_dim: int, shared_dim: int, private_dim: int,
                  modalities: Sequence[str]) -> None:
         super().__init__()
-        if shared_dim < 1 or private_dim < 1 or shared_dim + private_dim > embed_dim:
+        if (shared_dim < 1 or private_dim < 1
+                or shared_dim + private_dim > embed_dim):
             raise ValueError(
                 'need shared_dim >= 1, private_dim >= 1 and shared_dim + '
                 'private_dim <= embed_dim; '

@@ -108,9 +108,8 @@ class MultiModalRecognizer(BaseModel):
     Args:
         backbones (dict): ``{modality: backbone config}``.
         neck (dict): fusion neck config (``CLCRFusion``, ``ConcatFusion``, ...)
-            with
-            ``forward(x: dict, data_samples=None, available=None) -> (Tensor, dict)``
-            and ``out_channels``.
+            with ``forward(x: dict, data_samples=None, available=None)``
+            returning ``(Tensor, dict)``, and ``out_channels``.
         cls_head (dict): mmaction2 head config (e.g. ``TSNHead``); its
             ``in_channels`` may be left out (or None): it is the neck's
             ``out_channels``.

@@ -128,7 +128,8 @@ def test_docstring_lists_every_setting_with_its_default():
     doc = LoadAudioLogMel.__doc__
     args = doc[doc.index('    Args:\n'):]
     for setting in audio_settings():
-        assert f'\n        {setting.name}: ' in args and f'Default {setting.default}' in args
+        assert (f'\n        {setting.name}: ' in args
+                and f'Default {setting.default}' in args)
     assert '<audio settings>' not in doc and args.count(': ') >= len(
         audio_settings())
 

@@ -76,9 +76,8 @@ def test_a_missing_results_key_names_the_modality_and_the_key():
             modalities=dict(rgb='imgs', audio='audios')))
     with pytest.raises(
             KeyError,
-            match=
-            "modality 'audio' reads results\\['audios'\\], which the pipeline "
-            "did not"):
+            match=("modality 'audio' reads results\\['audios'\\], "
+                   'which the pipeline did not')):
         pack(dict(imgs=np.zeros((1, 3, 4, 4), np.uint8), label=0))
 
 

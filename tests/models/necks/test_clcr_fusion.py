@@ -82,15 +82,17 @@ def test_arguments_have_one_source_and_unknown_ones_are_named():
             continue
         # documented in the registry-facing docstring
         assert f'{name} (' in CLCRFusion.__doc__, name
-        assert param.default is None or f'Default {param.default!r}' in CLCRFusion.__doc__, name
+        assert (param.default is None
+                or f'Default {param.default!r}' in CLCRFusion.__doc__), name
     assert 'init_cfg (dict, optional)' in CLCRFusion.__doc__
     neck = MODELS.build(dict(CLCR_CFG, private_fusion='concat', lambda_pr=0.7))
     assert neck.out_channels == 8 + 2 * 6 and neck.clcr.loss_weights[
         'pr'] == 0.7
     with pytest.raises(
             KeyError,
-            match=
-            r"unknown arguments \['lambda_inter'\]; allowed: .*'lambda_pr'"):
+            match=(
+                r"unknown arguments \['lambda_inter'\]; allowed: .*'lambda_pr'"
+            )):
         MODELS.build(dict(CLCR_CFG, lambda_inter=0.1))
 
 
@@ -110,9 +112,8 @@ def test_complete_config_fills_channels_and_default_grids(level_shapes):
 def test_complete_config_errors_name_the_key_given_and_found(level_shapes):
     with pytest.raises(
             ValueError,
-            match=
-            r'neck.modalities.rgb.in_channels\[1\]=16, but the backbone gives '
-            r'8'):
+            match=(r'neck.modalities.rgb.in_channels\[1\]=16, '
+                   r'but the backbone gives 8')):
         CLCRFusion.complete_config(
             dict(modalities=dict(rgb=dict(in_channels=[4, 16]))), level_shapes)
     with pytest.raises(

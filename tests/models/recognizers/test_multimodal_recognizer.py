@@ -334,9 +334,8 @@ def test_dry_run_inputs_follow_format_shape_and_can_be_overridden():
         model.dry_run(dict(depth=(1, 8, 8)))
     with pytest.raises(
             ValueError,
-            match=
-            r'dry_run_inputs.audio=\(40, 100\): expected \(C, H, W\) or \(C, '
-            r'T, H, W\)'):
+            match=(r'dry_run_inputs.audio=\(40, 100\): '
+                   r'expected \(C, H, W\) or \(C, T, H, W\)')):
         model.dry_run(dict(audio=(40, 100)))
 
 

@@ -2,9 +2,10 @@
 README.md beside this file).
 
     python tools/data/synthetic_av/generate.py --out data/synthetic_av
-    python tools/data/synthetic_av/generate.py --out /tmp/av --per-class 2 1 1
-    --size 32 --seed 3
-    python tools/data/synthetic_av/generate.py --variant hard     # -> data/synthetic_av_hard (README: "Harder variant")
+    python tools/data/synthetic_av/generate.py --out /tmp/av \\
+        --per-class 2 1 1 --size 32 --seed 3
+    # -> data/synthetic_av_hard (README: "Harder variant")
+    python tools/data/synthetic_av/generate.py --variant hard
 
 Writes <out>/{train,val,test}/NNNNNN.mp4 (MPEG-4 video + AAC audio),
 <out>/{train,val,test}.json (mmengine annotation format) and
@@ -36,9 +37,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--variant',
         choices=VARIANTS,
         default=d.variant,
-        help=
-        'default, or hard: the same factors at different levels per modality, '
-        'with lures')
+        help=('default, or hard: the same factors at different levels '
+              'per modality, with lures'))
     parser.add_argument(
         '--per-class',
         type=int,
