@@ -28,7 +28,8 @@ def make_tone():
 
 @pytest.fixture(scope='session')
 def tiny_av_set(tmp_path_factory):
-    """A synthetic set of 16 train / 8 val / 8 test clips; returns its folder."""
+    """A synthetic set of 16 train / 8 val / 8 test clips; returns its
+    folder."""
     root = tmp_path_factory.mktemp('synthetic_av')
     generate(str(root), TINY_AV, progress=False)
     return root
@@ -38,7 +39,8 @@ def tone(freq: float,
          seconds: float,
          sample_rate: int = 16000,
          start: float = 0.0) -> np.ndarray:
-    """A sine of ``freq`` Hz that begins at ``start`` seconds (silence before)."""
+    """A sine of ``freq`` Hz that begins at ``start`` seconds (silence
+    before)."""
     t = np.arange(int(seconds * sample_rate)) / sample_rate
     return (0.5 * np.sin(2 * np.pi * freq * t) *
             (t >= start)).astype(np.float32)

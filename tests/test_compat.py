@@ -105,11 +105,11 @@ def test_drn_stub_raises_a_clear_error_and_is_not_registered():
     assert MODELS.get('DRN') is None
 
 
-def test_transformers_5_breaks_mmaction_models_unless_multimodal_is_switched_off(
+def test_transformers_5_breaks_mmaction_unless_multimodal_is_switched_off(
         tmp_path):
     (tmp_path / 'transformers').mkdir()
-    (tmp_path / 'transformers' /
-     '__init__.py').write_text('')  # lacks everything VindLU imports
+    # lacks everything VindLU imports
+    (tmp_path / 'transformers' / '__init__.py').write_text('')
     (tmp_path / 'transformers-5.0.0.dist-info').mkdir()
     (tmp_path / 'transformers-5.0.0.dist-info' / 'METADATA').write_text(
         'Metadata-Version: 2.1\nName: transformers\nVersion: 5.0.0\n')
@@ -119,8 +119,11 @@ def test_transformers_5_breaks_mmaction_models_unless_multimodal_is_switched_off
         import importlib.util, sys
         if sys.argv[1] == 'patched':
             import clcr_plugin
-        else:  # only the DRN stub, loaded without clcr_plugin/__init__ (which applies every patch)
-            spec = importlib.util.spec_from_file_location('compat_alone', {compat.__file__!r})
+        else:
+            # only the DRN stub, loaded without clcr_plugin/__init__ (which
+            # applies every patch)
+            spec = importlib.util.spec_from_file_location(
+                'compat_alone', {compat.__file__!r})
             compat_alone = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(compat_alone)
             compat_alone.patch_missing_drn()
@@ -159,14 +162,17 @@ CHECKPOINT_ROUNDTRIP = ('''
 
     def runner(**kwargs):
         return Runner(model=Toy(), work_dir=work_dir, train_dataloader=dict(
-            dataset=[dict(inputs=torch.randn(2)) for _ in range(4)], sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=[dict(inputs=torch.randn(2)) for _ in range(4)],
+            sampler=dict(type='DefaultSampler', shuffle=False),
             batch_size=2, collate_fn=dict(type='pseudo_collate')),
             optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-            train_cfg=dict(by_epoch=True, max_epochs=1), default_hooks=dict(logger=None), **kwargs)
+            train_cfg=dict(by_epoch=True, max_epochs=1),
+            default_hooks=dict(logger=None), **kwargs)
 
     def resume():
         resumed = runner(resume=True, load_from=work_dir + '/epoch_1.pth')
-        resumed.train_loop  # built on first access; resuming restores its epoch
+        # built on first access; resuming restores its epoch
+        resumed.train_loop
         resumed.load_or_resume()
         return resumed.train_loop.epoch
 
@@ -175,7 +181,8 @@ CHECKPOINT_ROUNDTRIP = ('''
         load_checkpoint(Toy(), work_dir + '/epoch_1.pth')
         print('load_checkpoint ok')
     except Exception as error:
-        print('load_checkpoint failed', 'Weights only load failed' in str(error))
+        print('load_checkpoint failed',
+              'Weights only load failed' in str(error))
     try:
         print('resume ok at epoch', resume())
     except Exception as error:
@@ -254,8 +261,10 @@ DIST_SCRIPT = ('''
         print('init_dist failed', type(error).__name__)
         torch.distributed.init_process_group('gloo', rank=0, world_size=1)
     try:
-        ddp = MMDistributedDataParallel(module=Toy(), device_ids=[0])  # what the Runner builds
-        log = ddp.train_step(dict(inputs=torch.randn(4, 2)), OptimWrapper(torch.optim.SGD(ddp.parameters(), lr=0.1)))
+        # what the Runner builds
+        ddp = MMDistributedDataParallel(module=Toy(), device_ids=[0])
+        optim = OptimWrapper(torch.optim.SGD(ddp.parameters(), lr=0.1))
+        log = ddp.train_step(dict(inputs=torch.randn(4, 2)), optim)
         print('train_step ok', float(log['loss']) >= 0)
     except ValueError as error:
         print('ddp failed', 'device_ids' in str(error))

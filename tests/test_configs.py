@@ -42,9 +42,8 @@ def test_config_inherits_only_base_files_and_leaves_inferable_shapes_out(path):
         ast.literal_eval(a.value) for a in assignments
         if a.targets[0].id == '_base_')
     if path.parent.name == 'ablations':
-        assert (bases == [
-            f'../{path.name.split("_", 1)[0].split("-")[0]}_{path.name.split("_", 1)[1]}'
-        ]), bases
+        method, rest = path.name.split('_', 1)
+        assert bases == [f'../{method.split("-")[0]}_{rest}'], bases
     else:
         assert bases and all('_base_/' in b for b in bases), bases
     cfg = Config.fromfile(str(path))

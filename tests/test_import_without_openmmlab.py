@@ -27,7 +27,8 @@ BLOCKER = ('''
     class BlockOpenMMLab(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
             if name.split('.')[0] in BLOCKED:
-                raise ModuleNotFoundError(f'{name} is blocked by the test', name=name)
+                raise ModuleNotFoundError(f'{name} is blocked by the test',
+                                          name=name)
             return None
 
 
@@ -69,16 +70,19 @@ def test_clcr_trains_a_step_without_openmmlab():
 
         assert clcr_plugin.OPENMMLAB_AVAILABLE is False
         torch.manual_seed(0)
-        model = CLCR({'rgb': dict(in_channels=[4, 6], grids=[(2, 2), (1, 1)]),
-                      'audio': dict(in_channels=[3, 5], grids=[(2, 2), (1, 2)])},
-                     embed_dim=16, shared_dim=8, private_dim=6, num_heads=2, hidden_dim=12).train()
+        model = CLCR(
+            {'rgb': dict(in_channels=[4, 6], grids=[(2, 2), (1, 1)]),
+             'audio': dict(in_channels=[3, 5], grids=[(2, 2), (1, 2)])},
+            embed_dim=16, shared_dim=8, private_dim=6, num_heads=2,
+            hidden_dim=12).train()
         feats = {'rgb': [torch.randn(3, 4, 4, 4), torch.randn(3, 6, 2, 2)],
                  'audio': [torch.randn(3, 3, 4, 4), torch.randn(3, 5, 2, 4)]}
         out = model(feats)
         loss = out.fused.pow(2).mean() + sum(out.losses.values())
         loss.backward()
         grads = [p.grad for p in model.parameters() if p.grad is not None]
-        assert out.fused.shape == (3, model.out_dim) == (3, 14), out.fused.shape
+        assert out.fused.shape == (3, model.out_dim) == (3, 14), (
+            out.fused.shape)
         assert torch.isfinite(out.fused).all() and torch.isfinite(loss)
         assert grads and all(torch.isfinite(g).all() for g in grads)
         assert any(g.abs().sum() > 0 for g in grads)
@@ -95,10 +99,12 @@ def test_log_mel_without_openmmlab_equals_the_one_computed_here(tmp_path):
         run_python(
             '''
         import numpy as np
-        from clcr_plugin.datasets.audio import AudioFeatureConfig, log_mel_spectrogram
+        from clcr_plugin.datasets.audio import (AudioFeatureConfig,
+                                                log_mel_spectrogram)
 
         wave = np.load(sys.argv[1])
-        np.save(sys.argv[2], log_mel_spectrogram(wave, AudioFeatureConfig(n_mels=40, hop_length=128)))
+        cfg = AudioFeatureConfig(n_mels=40, hop_length=128)
+        np.save(sys.argv[2], log_mel_spectrogram(wave, cfg))
     ''' + NO_OPENMMLAB_LOADED, str(tmp_path / 'wave.npy'),
             str(tmp_path / 'logmel.npy')))
     assert run.returncode == 0, run.stderr[-3000:]
@@ -113,7 +119,8 @@ def test_extractor_runs_without_openmmlab(media_files, tmp_path):
         run_python(
             '''
         import runpy
-        sys.argv = [sys.argv[1], '--src', sys.argv[2], '--dst', sys.argv[3], '--ext', 'wav', '--n-mels', '40']
+        sys.argv = [sys.argv[1], '--src', sys.argv[2], '--dst', sys.argv[3],
+                    '--ext', 'wav', '--n-mels', '40']
         try:
             runpy.run_path(sys.argv[0], run_name='__main__')
         except SystemExit as exit:
@@ -137,9 +144,11 @@ def test_importing_the_plugin_with_openmmlab_registers_and_patches():
         assert clcr_plugin.OPENMMLAB_AVAILABLE is True
         from clcr_plugin.models import CLCRFusion
         assert MODELS.get('CLCRFusion') is CLCRFusion
-        assert TRANSFORMS.get('LoadAudioLogMel') is not None and METRICS.get('MacroF1Metric') is not None
+        assert TRANSFORMS.get('LoadAudioLogMel') is not None
+        assert METRICS.get('MacroF1Metric') is not None
         assert clcr_plugin.compat.APPLIED['missing_drn'] is True
-        assert getattr(sys.modules['mmaction.models.localizers.drn'], '__clcr_stub__', False)
+        assert getattr(sys.modules['mmaction.models.localizers.drn'],
+                       '__clcr_stub__', False)
         print('registered and patched')
     ''',
             blocked=()))

@@ -3,17 +3,20 @@
 Four binary factors make 16 classes,
 ``label = 8 * colour + 4 * pitch + 2 * rhythm + order``:
 
-=======  ========  ==========  =====================================  =====================================
-level    factor    values      video shows it as                      audio has it as
-=======  ========  ==========  =====================================  =====================================
-shallow  colour    red, blue   colour of a square patch               -- (private to video)
-shallow  pitch     low, high   --  (private to audio)                 beeps at 500 / 1000 Hz
-mid      rhythm    slow, fast  the patch pulses at 1 / 2 Hz, with     the beeps sound at 1 / 2 Hz, in phase
-                               wide / narrow stripes                  with the pulses
-deep     order     rise, fall  a bar at the bottom edge and one at    a 200 Hz drone and a 3 kHz drone
-                               the top edge appear one after the      start one after the other, at the
-                               other (rise: bottom first)             same times (rise: low first)
-=======  ========  ==========  =====================================  =====================================
+=======  ======  ==========  ========================  ========================
+level    factor  values      video shows it as         audio has it as
+=======  ======  ==========  ========================  ========================
+shallow  colour  red, blue   colour of a square patch  -- (private to video)
+shallow  pitch   low, high   --  (private to audio)    beeps at 500 / 1000 Hz
+mid      rhythm  slow, fast  the patch pulses at 1 /   the beeps sound at 1 / 2
+                             2 Hz, with wide / narrow  Hz, in phase with the
+                             stripes                   pulses
+deep     order   rise, fall  a bar at the bottom edge  a 200 Hz drone and a 3
+                             and one at the top edge   kHz drone start one
+                             appear one after the      after the other, at the
+                             other (rise: bottom       same times (rise: low
+                             first)                    first)
+=======  ======  ==========  ========================  ========================
 
 Video is rendered from ``(colour, rhythm, order)``, audio from ``(pitch,
 rhythm, order)``, both from label-free clip parameters (:class:`ClipParams`);

@@ -4,17 +4,20 @@ different levels per modality.
 Same four binary factors, classes and labels as the default set
 (:mod:`clcr_plugin.datasets.synthetic_av`), rendered differently:
 
-=======  ===========================================  ===========================================
-factor   video                                        audio
-=======  ===========================================  ===========================================
-colour   shallow: colour of the large patch           --  (private to video)
-pitch    --  (private to audio)                       shallow: carrier of the beeps, 500 / 1000 Hz
-rhythm   shallow, local: wide / narrow stripes of     deep, temporal: 0.15 s beeps repeat at 1 / 2
-         the large patch, *in half of the clips*      Hz (one beep looks the same for both)
-order    deep, temporal: a bar moves up (rise) or     shallow, local: 0.2 s chirps sweep up (rise)
-         down (fall), wrapping around; any single     or down (fall) in 1.5-3 kHz, *in half of
-         frame is uninformative                       the clips*
-=======  ===========================================  ===========================================
+======  ===================================  ==================================
+factor  video                                audio
+======  ===================================  ==================================
+colour  shallow: colour of the large patch   --  (private to video)
+pitch   --  (private to audio)               shallow: carrier of the beeps, 500
+                                             / 1000 Hz
+rhythm  shallow, local: wide / narrow        deep, temporal: 0.15 s beeps
+        stripes of the large patch, *in      repeat at 1 / 2 Hz (one beep looks
+        half of the clips*                   the same for both)
+order   deep, temporal: a bar moves up       shallow, local: 0.2 s chirps sweep
+        (rise) or down (fall), wrapping      up (rise) or down (fall) in 1.5-3
+        around; any single frame is          kHz, *in half of the clips*
+        uninformative
+======  ===================================  ==================================
 
 Label-free, modality-private nuisance mimics each cue: a small striped
 *lure* patch of random colour and stripe width, and a moving dot (video); lure

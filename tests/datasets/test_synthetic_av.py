@@ -324,8 +324,7 @@ def test_hard_video_and_audio_depend_on_exactly_the_factors_of_the_table():
             }, params, HARD), wave) == (not cue)
 
 
-def test_hard_bar_moves_up_for_rise_and_down_for_fall_and_one_frame_does_not_tell(
-):
+def test_hard_bar_moves_with_the_order_and_one_frame_does_not_tell():
     params = hard_params(3)
     videos = {
         order: hard.render_video({
@@ -356,8 +355,7 @@ def test_hard_bar_moves_up_for_rise_and_down_for_fall_and_one_frame_does_not_tel
     assert np.histogram(tops, bins=4, range=(0, 32))[0].min() > 30
 
 
-def test_hard_large_patch_and_lure_patch_never_overlap_and_lures_ignore_the_label(
-):
+def test_hard_patch_and_lure_never_overlap_and_lures_ignore_the_label():
     for size in (32, 64):
         cfg = replace(HARD, size=size)
         patch, lure = hard._patch_size(size), hard.lure_size(size)
@@ -386,8 +384,7 @@ def test_hard_large_patch_and_lure_patch_never_overlap_and_lures_ignore_the_labe
         params.lure_colour == 0)
 
 
-def test_hard_audio_beeps_repeat_at_the_rhythm_and_chirps_sweep_in_the_order_direction(
-):
+def test_hard_beeps_repeat_at_the_rhythm_and_chirps_sweep_with_the_order():
     for rhythm in (0, 1):
         params = hard_params(4, audio_cue=True)
         wave = hard.render_audio({

@@ -26,10 +26,13 @@ def test_a_linearly_encoded_factor_decodes_and_an_xor_factor_stays_at_chance():
     assert linear_probe(fit_x, fit_a, eval_x, eval_a).accuracy > 0.99
     assert abs(linear_probe(fit_x, fit_b, eval_x, eval_b).accuracy -
                0.5) < 0.08
+
+    def with_product(x):
+        return torch.cat([x, ((x[:, 1] - 7) * (x[:, 2] - 7))[:, None]], 1)
+
     # the XOR factor is decodable from a representation that includes the
     # product feature
-    with_product = lambda x: torch.cat(
-        [x, ((x[:, 1] - 7) * (x[:, 2] - 7))[:, None]], 1)  # noqa: E731
+
     assert linear_probe(
         with_product(fit_x), fit_b, with_product(eval_x),
         eval_b).accuracy > 0.95

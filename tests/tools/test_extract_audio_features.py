@@ -18,7 +18,8 @@ ARGS = ['--n-mels', '40', '--n-fft', '512']
 
 @pytest.fixture(scope='module')
 def tool():
-    """The extractor as a module, so most runs stay in this process (its package import takes seconds)."""
+    """The extractor as a module, so most runs stay in this process (its
+    package import takes seconds)."""
     spec = importlib.util.spec_from_file_location('extract_audio_features',
                                                   TOOL)
     module = importlib.util.module_from_spec(spec)
@@ -30,7 +31,8 @@ def tool():
 
 @pytest.fixture
 def src(media_files, tmp_path):
-    """``a/tone.wav``, ``a/b/clip.mp4``, a corrupt ``a/broken.mp4`` and an ignored ``a/notes.txt``."""
+    """``a/tone.wav``, ``a/b/clip.mp4``, a corrupt ``a/broken.mp4`` and an
+    ignored ``a/notes.txt``."""
     root = tmp_path / 'src'
     (root / 'a' / 'b').mkdir(parents=True)
     shutil.copy(media_files['wav'], root / 'a' / 'tone.wav')
@@ -126,9 +128,9 @@ def test_extractor_refuses_bad_arguments(tool, src, tmp_path, capsys):
         str(dst), '--ext', 'wav', '--n-fft', '512', '--n-mels', '64'
     ]) == 2
     err = capsys.readouterr().err
-    assert (
-        f'features in {dst} were made with n_mels=40 ({dst / "audio_feature_config.json"}), this run asks for '
-        'n_mels=64; use another --dst' in err)
+    assert (f'features in {dst} were made with n_mels=40 '
+            f'({dst / "audio_feature_config.json"}), this run asks for '
+            'n_mels=64; use another --dst' in err)
 
 
 def test_every_setting_is_an_option_that_reaches_the_record(
@@ -167,9 +169,8 @@ def test_every_setting_is_an_option_that_reaches_the_record(
 def test_help_documents_every_setting_as_the_config_does(tool, capsys):
     with pytest.raises(SystemExit):
         tool.parse_args(['--help'])
-    help_text = ' '.join(
-        capsys.readouterr().out.split())  # argparse re-wraps the lines
+    # argparse re-wraps the lines
+    help_text = ' '.join(capsys.readouterr().out.split())
     for setting in audio_settings():
-        assert (
-            f"--{setting.name.replace('_', '-')} {setting.name.upper()} {setting.doc}"
-            in help_text)
+        assert (f"--{setting.name.replace('_', '-')} {setting.name.upper()} "
+                f'{setting.doc}' in help_text)

@@ -1,4 +1,5 @@
-"""tools/analysis/probe_levels.py on the tiny synthetic set with a fresh model."""
+"""tools/analysis/probe_levels.py on the tiny synthetic set with a fresh
+model."""
 import importlib.util
 import json
 from pathlib import Path
@@ -70,13 +71,13 @@ def test_clcr_summaries_become_one_representation_per_level_and_modality():
         2 * 2 * 2 * 3 * 4, dtype=torch.float32).reshape(4, 2, 3, 4)
     reps = tool.summary_representations(
         dict(shared=shared, private=shared[..., :2]), ('rgb', 'audio'), 2)
-    assert (set(reps) == {
-        f'{k}_l{l}_{m}'
+    expected = {
+        f'{k}_l{level}_{m}'
         for k in ('shared', 'private')
-        for l in (1, 2, 3)
+        for level in (1, 2, 3)
         for m in ('rgb', 'audio')
     }
-            | {'shared_all', 'private_all'})
+    assert set(reps) == expected | {'shared_all', 'private_all'}
     views = shared.reshape(2, 2, 2, 3,
                            4).mean(1)  # mean over the views of each clip
     torch.testing.assert_close(reps['shared_l2_audio'], views[:, 1, 1])

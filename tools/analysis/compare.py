@@ -106,7 +106,8 @@ def load_config(path: str, cfg_options: Optional[dict],
 
 
 def modalities_of(cfg: Config, path: str) -> Tuple[str, ...]:
-    """The modalities a config's model reads: the keys of ``model.backbones``."""
+    """The modalities a config's model reads: the keys of
+    ``model.backbones``."""
     backbones = cfg.model.get('backbones')
     if not backbones:
         raise ValueError(
@@ -152,8 +153,8 @@ def finished_run(run_dir: str) -> Optional[dict]:
 
 def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
     """Train (resuming from the last checkpoint if any) and test one config
-    with one seed, unless
-    :func:`finished_run` finds it done; returns :func:`finished_run`'s record."""
+    with one seed, unless :func:`finished_run` finds it done; returns
+    :func:`finished_run`'s record."""
     done = finished_run(run_dir)
     if done is not None:
         print(f'[compare] {name}: trained and tested earlier, not redone')

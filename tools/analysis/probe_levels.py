@@ -44,7 +44,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 from torch import Tensor, nn
 
-import clcr_plugin  # noqa: F401  (applies the compat patches, registers the plug-in's components)
+# applies the compat patches, registers the plug-in's components
+import clcr_plugin  # noqa: F401
 from clcr_plugin.evaluation.probes import linear_probe
 
 SPLITS = ('train', 'val', 'test')
@@ -237,7 +238,11 @@ def run_probes(fit: Dict[str, Tensor],
                evaluate: Dict[str, Tensor],
                eval_targets: Dict[str, List],
                seed: int = 0) -> dict:
-    """``{'chance': {target: rate}, 'probes': {rep: {'dim': D, 'targets': {target: ProbeResult fields}}}}``."""
+    """The probes' results::
+
+        {'chance': {target: rate},
+         'probes': {rep: {'dim': D, 'targets': {target: ProbeResult fields}}}}
+    """
     names = [t for t in fit_targets if t in eval_targets]
     encoded = {t: encode(fit_targets[t], eval_targets[t]) for t in names}
     chance = {

@@ -60,7 +60,7 @@ def test_npy_with_a_matching_record_equals_the_on_the_fly_feature(
         40, 201) and on_the_fly['audio_frame_rate'] == 100.0
 
 
-def test_npy_made_with_another_hop_is_refused_naming_the_record_and_both_values(
+def test_npy_of_another_hop_is_refused_naming_the_record_and_both_values(
         media_files, tmp_path):
     npy = extract(media_files, tmp_path, **CFG)
     record = tmp_path / 'audio_feature_config.json'

@@ -54,14 +54,20 @@ class NullMetric(BaseMetric):
 
 def toy_runner(tmp_path, train_items=8, eval_items=5, interval=None):
     from mmengine.runner import Runner
-    items = lambda n: [
-        dict(inputs=torch.tensor([float(i)]), data_samples=i) for i in range(n)
-    ]  # noqa: E731
-    loader = lambda n: dict(
-        dataset=items(n),
-        sampler=dict(type='DefaultSampler', shuffle=False),  # noqa: E731
-        batch_size=2,
-        collate_fn=dict(type='default_collate'))
+
+    def items(n):
+        return [
+            dict(inputs=torch.tensor([float(i)]), data_samples=i)
+            for i in range(n)
+        ]
+
+    def loader(n):
+        return dict(
+            dataset=items(n),
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            batch_size=2,
+            collate_fn=dict(type='default_collate'))
+
     return Runner(
         model=ToyModel(),
         work_dir=str(tmp_path),

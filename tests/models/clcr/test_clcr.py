@@ -95,8 +95,7 @@ def test_losses_and_gradients_finite_for_tiny_batches(batch):
     assert grads and all(torch.isfinite(g).all() for g in grads)
 
 
-def test_losses_are_weighted_by_their_own_lambda_and_raw_values_are_diagnostics(
-):
+def test_losses_are_weighted_by_their_lambda_and_raw_values_are_diagnostics():
     names = ('rgb', 'audio', 'text')
     weights = dict(intra=0.5, pr=2.0, sp=0.25, mix=3.0)
     model = build(names, **{f'lambda_{k}': v for k, v in weights.items()})

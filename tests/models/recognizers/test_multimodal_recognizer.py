@@ -2,7 +2,6 @@ import pytest
 import torch
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
-from mmengine.logging import MessageHub
 
 import clcr_plugin  # noqa: F401
 
@@ -104,10 +103,12 @@ def run_steps(model, make_inputs, n=2, views_test=2):
 def test_2d_resnet_plus_resnet_audio_loss_predict_tensor():
     model = MODELS.build(resnet2d_plus_audio())
     model.init_weights()
-    make = lambda n, v: dict(
-        rgb=[torch.rand(v * 2, 3, 32, 32) * 255
-             for _ in range(n)],  # noqa: E731
-        audio=[torch.randn(v, 1, 32, 32) for _ in range(n)])
+
+    def make(n, v):
+        return dict(
+            rgb=[torch.rand(v * 2, 3, 32, 32) * 255 for _ in range(n)],
+            audio=[torch.randn(v, 1, 32, 32) for _ in range(n)])
+
     losses, preds, scores = run_steps(model, make)
     assert {'loss_intra', 'loss_pr', 'loss_sp', 'loss_mix'} <= set(losses)
 
@@ -145,10 +146,12 @@ def test_3d_slowonly_plus_resnet_audio():
     cfg['data_preprocessor']['preprocessors']['rgb'] = dict(
         RGB_PRE, format_shape='NCTHW')
     model = MODELS.build(cfg)
-    make = lambda n, v: dict(
-        rgb=[torch.rand(v, 3, 4, 32, 32) * 255
-             for _ in range(n)],  # noqa: E731
-        audio=[torch.randn(v, 1, 32, 32) for _ in range(n)])
+
+    def make(n, v):
+        return dict(
+            rgb=[torch.rand(v, 3, 4, 32, 32) * 255 for _ in range(n)],
+            audio=[torch.randn(v, 1, 32, 32) for _ in range(n)])
+
     run_steps(model, make)
 
 
@@ -175,9 +178,12 @@ def test_two_2d_resnets_rgb_plus_flow():
             std=[128] * 10,
             format_shape='NCHW'))
     model = MODELS.build(cfg)
-    make = lambda n, v: dict(
-        rgb=[torch.rand(v, 3, 32, 32) * 255 for _ in range(n)],  # noqa: E731
-        flow=[torch.rand(v, 10, 32, 32) * 255 for _ in range(n)])
+
+    def make(n, v):
+        return dict(
+            rgb=[torch.rand(v, 3, 32, 32) * 255 for _ in range(n)],
+            flow=[torch.rand(v, 10, 32, 32) * 255 for _ in range(n)])
+
     run_steps(model, make)
 
 
@@ -236,8 +242,7 @@ def inferred_config(**neck):
     return cfg
 
 
-def test_config_without_in_channels_builds_and_trains_one_step_through_both_backbones(
-):
+def test_config_without_in_channels_trains_one_step_through_both_backbones():
     model = MODELS.build(inferred_config())
     model.init_weights()
     adapters = model.neck.clcr.encoder.adapters
@@ -247,10 +252,12 @@ def test_config_without_in_channels_builds_and_trains_one_step_through_both_back
     assert [a.grid for a in adapters['rgb']
             ] == [(2, 2, 2), (2, 2, 2), (2, 2, 2)]  # (C, 2 frames, H, W) maps
     assert model.cls_head.in_channels == model.neck.out_channels == 24
-    make = lambda n, v: dict(
-        rgb=[torch.rand(v * 2, 3, 32, 32) * 255
-             for _ in range(n)],  # noqa: E731
-        audio=[torch.randn(v, 1, 32, 32) for _ in range(n)])
+
+    def make(n, v):
+        return dict(
+            rgb=[torch.rand(v * 2, 3, 32, 32) * 255 for _ in range(n)],
+            audio=[torch.randn(v, 1, 32, 32) for _ in range(n)])
+
     run_steps(model, make)
     for m in ('rgb', 'audio'):
         grads = [
