@@ -17,25 +17,29 @@ OPENMMLAB_PACKAGES = ('mmengine', 'mmcv', 'mmaction')
 
 
 def _installed(name: str) -> bool:
-    """Whether top-level package ``name`` can be found (found, not imported)."""
+    """Whether top-level package ``name`` can be found (not imported)."""
     try:
         return importlib.util.find_spec(name) is not None
-    except ImportError:  # a meta-path finder that refuses the name (e.g. a test's import blocker)
+    # a meta-path finder that refuses the name (e.g. a test's import blocker)
+    except ImportError:
         return False
 
 
 _found = [name for name in OPENMMLAB_PACKAGES if _installed(name)]
 OPENMMLAB_AVAILABLE: bool = len(_found) == len(OPENMMLAB_PACKAGES)
 if _found and not OPENMMLAB_AVAILABLE:
-    warnings.warn(f'clcr_plugin: {", ".join(_found)} installed but not '
-                  f'{", ".join(n for n in OPENMMLAB_PACKAGES if n not in _found)}; the plug-in registers nothing '
-                  '(only clcr_plugin.models.clcr and clcr_plugin.datasets.audio work)')
+    warnings.warn(
+        f'clcr_plugin: {", ".join(_found)} installed but not '
+        f'{", ".join(n for n in OPENMMLAB_PACKAGES if n not in _found)}; the '
+        'plug-in registers nothing '
+        '(only clcr_plugin.models.clcr and clcr_plugin.datasets.audio work)')
 
 if OPENMMLAB_AVAILABLE:
     from . import compat
 
     compat.apply_all()
 
-    from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers components)
+    # Imported for their side effect: they register the components.
+    from . import datasets, engine, evaluation, models  # noqa: F401
 
 __version__ = '0.1.0'

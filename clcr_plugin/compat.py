@@ -4,9 +4,11 @@ Applied by :func:`apply_all` when ``clcr_plugin`` is imported (so an mmaction2
 config's ``custom_imports=dict(imports=['clcr_plugin'])`` is enough). Each
 patch checks that its problem is present before acting, is idempotent, and
 returns whether it is in effect; :data:`APPLIED` records that per patch. Pins
-that need no code (setuptools < 81 for ``pkg_resources``, ``importlib-metadata``
+that need no code (setuptools < 81 for ``pkg_resources``,
+``importlib-metadata``
 for mmaction2, numpy < 2 for ``np.Inf``/``np.trapz``/``np.in1d``) are explained
-in ``requirements/runtime.txt`` and pinned by tests in ``tests/test_compat.py``.
+in ``requirements/runtime.txt`` and pinned by tests in
+``tests/test_compat.py``.
 """
 import functools
 import importlib.metadata
@@ -38,7 +40,8 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 
 def _installed_version(dist: str) -> Optional[tuple[int, ...]]:
-    """The installed version of distribution ``dist``, read without importing it."""
+    """The installed version of distribution ``dist``, read without importing
+    it."""
     try:
         return _version_tuple(importlib.metadata.version(dist))
     except importlib.metadata.PackageNotFoundError:
@@ -46,19 +49,24 @@ def _installed_version(dist: str) -> Optional[tuple[int, ...]]:
 
 
 def no_accelerator() -> bool:
-    """True when neither CUDA nor mmengine's other device backends (MLU, NPU, MUSA) are usable."""
+    """True when neither CUDA nor mmengine's other device backends (MLU, NPU,
+    MUSA) are usable."""
     import torch
-    from mmengine.device import is_mlu_available, is_musa_available, is_npu_available
+    from mmengine.device import (is_mlu_available, is_musa_available,
+                                 is_npu_available)
 
-    return not (torch.cuda.is_available() or is_mlu_available() or is_npu_available() or is_musa_available())
+    return not (torch.cuda.is_available() or is_mlu_available()
+                or is_npu_available() or is_musa_available())
 
 
 class _MissingDRN:
     """Stands in for mmaction2's DRN localizer, which the 1.2.0 wheel lacks."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise ImportError('DRN is missing from the mmaction2 1.2.0 wheel on PyPI (mmaction/models/localizers/drn/ '
-                          'was not packaged); install mmaction2 from source to use it')
+        raise ImportError(
+            'DRN is missing from the mmaction2 1.2.0 wheel on PyPI '
+            '(mmaction/models/localizers/drn/ '
+            'was not packaged); install mmaction2 from source to use it')
 
 
 def patch_missing_drn() -> bool:
@@ -78,10 +86,14 @@ def patch_missing_drn() -> bool:
     if spec is None or not spec.submodule_search_locations:
         return False
     roots = list(spec.submodule_search_locations)
-    if any(os.path.isdir(os.path.join(root, 'models', 'localizers', 'drn')) for root in roots):
+    if any(
+            os.path.isdir(os.path.join(root, 'models', 'localizers', 'drn'))
+            for root in roots):
         return False
 
-    package = types.ModuleType(_DRN_PACKAGE, 'Stub for the DRN localizer missing from the mmaction2 1.2.0 wheel.')
+    package = types.ModuleType(
+        _DRN_PACKAGE,
+        'Stub for the DRN localizer missing from the mmaction2 1.2.0 wheel.')
     package.__path__ = []  # a package, so `.drn.drn` resolves
     package.__clcr_stub__ = True
     module = types.ModuleType(f'{_DRN_PACKAGE}.drn', package.__doc__)
@@ -99,7 +111,8 @@ def patch_multimodal_with_new_transformers() -> bool:
     ``WITH_MULTIMODAL`` (transformers >= 4.28 installed), and VindLU imports
     helpers (``apply_chunking_to_forward`` ...) that transformers 5 removed, so
     ``import mmaction.models`` fails. With transformers >= 5 (version read from
-    its metadata, not by importing it) we set ``WITH_MULTIMODAL = False`` before
+    its metadata, not by importing it) we set ``WITH_MULTIMODAL = False``
+    before
     ``mmaction.models`` is imported: the VindLU models become mmaction2's own
     'install the extras' placeholders and nothing else changes.
     """
@@ -108,7 +121,8 @@ def patch_multimodal_with_new_transformers() -> bool:
         return False
     from mmaction.utils import dependency
 
-    if 'mmaction.models' not in sys.modules:  # once imported, the flag no longer matters
+    # once imported, the flag no longer matters
+    if 'mmaction.models' not in sys.modules:
         dependency.WITH_MULTIMODAL = False
     return not dependency.WITH_MULTIMODAL
 
@@ -124,14 +138,18 @@ def _history_buffer_getattr(owner: type, name: str) -> Callable:
     """
     from mmengine.logging.history_buffer import HistoryBuffer
 
-    if owner is not HistoryBuffer or name not in ('min', 'max', 'mean', 'current'):
-        raise pickle.UnpicklingError(f'checkpoint asks for getattr({owner!r}, {name!r}); only HistoryBuffer '
-                                     'statistics methods are allowed')
+    if owner is not HistoryBuffer or name not in ('min', 'max', 'mean',
+                                                  'current'):
+        raise pickle.UnpicklingError(
+            f'checkpoint asks for getattr({owner!r}, {name!r}); only '
+            'HistoryBuffer '
+            'statistics methods are allowed')
     return getattr(HistoryBuffer, name)
 
 
 def checkpoint_safe_globals() -> list:
-    """The globals an mmengine 0.10.7 checkpoint holds beyond what torch allows by default.
+    """The globals an mmengine 0.10.7 checkpoint holds beyond what torch allows
+    by default.
 
     Found by saving checkpoints from a Runner (train, val with numpy-valued
     metrics, ``save_best``, a param scheduler) and dropping each entry in turn:
@@ -148,7 +166,8 @@ def checkpoint_safe_globals() -> list:
         np.ndarray,
         np.core.multiarray.scalar,  # numpy scalars
         np.dtype,
-        type(np.dtype('float64')),  # dtype instances are rebuilt via their class (BUILD)
+        type(np.dtype(
+            'float64')),  # dtype instances are rebuilt via their class (BUILD)
         type(np.dtype('int64')),
         (_history_buffer_getattr, 'builtins.getattr'),
     ]
@@ -199,11 +218,16 @@ def patch_cpu_init_dist() -> bool:
         return True
 
     @functools.wraps(original)
-    def _init_dist_pytorch(backend: str, init_backend: str = 'torch', **kwargs: Any) -> None:
+    def _init_dist_pytorch(backend: str,
+                           init_backend: str = 'torch',
+                           **kwargs: Any) -> None:
         if init_backend != 'torch':  # deepspeed / colossalai need a GPU anyway
             return original(backend, init_backend=init_backend, **kwargs)
-        dist.init_process_group(backend=backend, rank=int(os.environ['RANK']),
-                                world_size=int(os.environ['WORLD_SIZE']), **kwargs)
+        dist.init_process_group(
+            backend=backend,
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']),
+            **kwargs)
 
     _init_dist_pytorch.__clcr_patch__ = True
     dist_utils._init_dist_pytorch = _init_dist_pytorch
@@ -211,7 +235,8 @@ def patch_cpu_init_dist() -> bool:
 
 
 def patch_cpu_ddp() -> bool:
-    """mmengine 0.10.7's Runner passes ``device_ids`` to DDP even for CPU models.
+    """mmengine 0.10.7's Runner passes ``device_ids`` to DDP even for CPU
+    models.
 
     The Runner builds ``MMDistributedDataParallel(module,
     device_ids=[LOCAL_RANK])``, which torch's DDP rejects when the module's
@@ -228,12 +253,19 @@ def patch_cpu_ddp() -> bool:
         return True
 
     @functools.wraps(original)
-    def __init__(self, module, detect_anomalous_params: bool = False, **kwargs: Any) -> None:
+    def __init__(self,
+                 module,
+                 detect_anomalous_params: bool = False,
+                 **kwargs: Any) -> None:
         first = next(module.parameters(), None)
         if first is not None and first.device.type == 'cpu':
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
-        original(self, module, detect_anomalous_params=detect_anomalous_params, **kwargs)
+        original(
+            self,
+            module,
+            detect_anomalous_params=detect_anomalous_params,
+            **kwargs)
 
     __init__.__clcr_patch__ = True
     MMDistributedDataParallel.__init__ = __init__
@@ -241,7 +273,8 @@ def patch_cpu_ddp() -> bool:
 
 
 def shutdown_distributed() -> None:
-    """Final barrier and ``destroy_process_group`` (a no-op without a process group).
+    """Final barrier and ``destroy_process_group`` (a no-op without a process
+    group).
 
     2-process gloo runs were seen to die at exit (SIGABRT on one rank) while
     the other rank was still tearing the group down; ending every rank at a
@@ -265,6 +298,7 @@ PATCHES: dict[str, Callable[[], bool]] = {
 
 
 def apply_all() -> None:
-    """Apply every patch (idempotent); :data:`APPLIED` then says which are in effect."""
+    """Apply every patch (idempotent); :data:`APPLIED` then says which are in
+    effect."""
     for name, patch in PATCHES.items():
         APPLIED[name] = patch()

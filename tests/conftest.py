@@ -1,11 +1,19 @@
-"""Shared fixtures: tiny media files and a tiny synthetic audio-visual set, built by the tests."""
+"""Shared fixtures: tiny media files and a tiny synthetic audio-visual set,
+built by the tests."""
 import numpy as np
 import pytest
 
-from clcr_plugin.datasets.synthetic_av import SyntheticAVConfig, generate, write_mp4
+from clcr_plugin.datasets.synthetic_av import (SyntheticAVConfig, generate,
+                                               write_mp4)
 
-TINY_AV = SyntheticAVConfig(seed=3, train_per_class=2, val_per_class=1, test_per_class=1, size=32, fps=8,
-                            seconds=2.0)
+TINY_AV = SyntheticAVConfig(
+    seed=3,
+    train_per_class=2,
+    val_per_class=1,
+    test_per_class=1,
+    size=32,
+    fps=8,
+    seconds=2.0)
 
 
 @pytest.fixture(scope='session')
@@ -20,21 +28,28 @@ def make_tone():
 
 @pytest.fixture(scope='session')
 def tiny_av_set(tmp_path_factory):
-    """A synthetic set of 16 train / 8 val / 8 test clips; returns its folder."""
+    """A synthetic set of 16 train / 8 val / 8 test clips; returns its
+    folder."""
     root = tmp_path_factory.mktemp('synthetic_av')
     generate(str(root), TINY_AV, progress=False)
     return root
 
 
-def tone(freq: float, seconds: float, sample_rate: int = 16000, start: float = 0.0) -> np.ndarray:
-    """A sine of ``freq`` Hz that begins at ``start`` seconds (silence before)."""
+def tone(freq: float,
+         seconds: float,
+         sample_rate: int = 16000,
+         start: float = 0.0) -> np.ndarray:
+    """A sine of ``freq`` Hz that begins at ``start`` seconds (silence
+    before)."""
     t = np.arange(int(seconds * sample_rate)) / sample_rate
-    return (0.5 * np.sin(2 * np.pi * freq * t) * (t >= start)).astype(np.float32)
+    return (0.5 * np.sin(2 * np.pi * freq * t) *
+            (t >= start)).astype(np.float32)
 
 
 @pytest.fixture(scope='session')
 def media_files(tmp_path_factory):
-    """A wav (440 Hz from 1.0 s on, 2 s) and an mp4 with the same audio and 16 frames at 8 fps."""
+    """A wav (440 Hz from 1.0 s on, 2 s) and an mp4 with the same audio and 16
+    frames at 8 fps."""
     import av
 
     root = tmp_path_factory.mktemp('media')
@@ -43,13 +58,15 @@ def media_files(tmp_path_factory):
     with av.open(str(wav), 'w') as out:
         stream = out.add_stream('pcm_s16le', rate=16000)
         stream.layout = 'mono'
-        frame = av.AudioFrame.from_ndarray((wave * 32767).astype(np.int16)[None], format='s16', layout='mono')
+        frame = av.AudioFrame.from_ndarray(
+            (wave * 32767).astype(np.int16)[None], format='s16', layout='mono')
         frame.sample_rate = 16000
         for packet in stream.encode(frame):
             out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
     mp4 = root / 'clip.mp4'
-    frames = np.stack([np.full((32, 32, 3), 16 * i, np.uint8) for i in range(16)])
+    frames = np.stack(
+        [np.full((32, 32, 3), 16 * i, np.uint8) for i in range(16)])
     write_mp4(str(mp4), frames, wave, fps=8, sample_rate=16000)
     return dict(wav=wav, mp4=mp4, wave=wave, root=root)

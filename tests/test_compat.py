@@ -19,15 +19,25 @@ from clcr_plugin import compat
 REPO = Path(__file__).resolve().parents[1]
 
 
-def start(code: str, *args: str, env: dict = None, pythonpath: tuple = ()) -> subprocess.Popen:
-    """Start ``python -c code args...`` with the repo (and ``pythonpath``) importable."""
+def start(code: str,
+          *args: str,
+          env: dict = None,
+          pythonpath: tuple = ()) -> subprocess.Popen:
+    """Start ``python -c code args...`` with the repo (and ``pythonpath``)
+    importable."""
     env = dict(os.environ if env is None else env)
     env['PYTHONPATH'] = os.pathsep.join([*map(str, pythonpath), str(REPO)])
-    return subprocess.Popen([sys.executable, '-c', textwrap.dedent(code), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, '-c',
+         textwrap.dedent(code), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env)
 
 
-def finish(proc: subprocess.Popen, timeout: int = 120) -> subprocess.CompletedProcess:
+def finish(proc: subprocess.Popen,
+           timeout: int = 120) -> subprocess.CompletedProcess:
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -37,8 +47,11 @@ def finish(proc: subprocess.Popen, timeout: int = 120) -> subprocess.CompletedPr
 
 
 def run_bare_and_patched(code: str, *args: str, **kwargs) -> tuple:
-    """Run ``code`` with argv[1] 'bare' and 'patched' at the same time; returns both results."""
-    procs = [start(code, mode, *args, **kwargs) for mode in ('bare', 'patched')]
+    """Run ``code`` with argv[1] 'bare' and 'patched' at the same time; returns
+    both results."""
+    procs = [
+        start(code, mode, *args, **kwargs) for mode in ('bare', 'patched')
+    ]
     return tuple(finish(p) for p in procs)
 
 
@@ -47,14 +60,20 @@ def test_apply_all_records_each_patch_and_is_idempotent():
     from mmengine.model import MMDistributedDataParallel
 
     no_cuda = not torch.cuda.is_available()
-    assert compat.APPLIED == {'missing_drn': True,  # the pinned wheel has the gap
-                              'multimodal_with_new_transformers': False,  # transformers is not installed
-                              'checkpoint_safe_globals': True,
-                              'cpu_init_dist': no_cuda, 'cpu_ddp': no_cuda}
+    assert compat.APPLIED == {
+        'missing_drn': True,  # the pinned wheel has the gap
+        'multimodal_with_new_transformers':
+        False,  # transformers is not installed
+        'checkpoint_safe_globals': True,
+        'cpu_init_dist': no_cuda,
+        'cpu_ddp': no_cuda
+    }
 
     def state() -> tuple:
-        return (sys.modules['mmaction.models.localizers.drn'], len(torch.serialization.get_safe_globals()),
-                dist_utils._init_dist_pytorch, MMDistributedDataParallel.__init__)
+        return (sys.modules['mmaction.models.localizers.drn'],
+                len(torch.serialization.get_safe_globals()),
+                dist_utils._init_dist_pytorch,
+                MMDistributedDataParallel.__init__)
 
     before, applied = state(), dict(compat.APPLIED)
     compat.apply_all()
@@ -69,31 +88,42 @@ def test_mmaction_models_imports_only_with_the_drn_stub():
         import mmaction.models
         print('ok')
     ''')
-    assert bare.returncode != 0 and "No module named 'mmaction.models.localizers.drn'" in bare.stderr
-    assert patched.returncode == 0 and 'ok' in patched.stdout, patched.stderr[-3000:]
+    assert bare.returncode != 0 and (
+        "No module named "
+        "'mmaction.models.localizers.drn'") in bare.stderr
+    assert patched.returncode == 0 and 'ok' in patched.stdout, patched.stderr[
+        -3000:]
 
 
 def test_drn_stub_raises_a_clear_error_and_is_not_registered():
     from mmaction.models.localizers.drn.drn import DRN
     from mmaction.registry import MODELS
 
-    with pytest.raises(ImportError, match='missing from the mmaction2 1.2.0 wheel'):
+    with pytest.raises(
+            ImportError, match='missing from the mmaction2 1.2.0 wheel'):
         DRN()
     assert MODELS.get('DRN') is None
 
 
-def test_transformers_5_breaks_mmaction_models_unless_multimodal_is_switched_off(tmp_path):
+def test_transformers_5_breaks_mmaction_unless_multimodal_is_switched_off(
+        tmp_path):
     (tmp_path / 'transformers').mkdir()
-    (tmp_path / 'transformers' / '__init__.py').write_text('')  # lacks everything VindLU imports
+    # lacks everything VindLU imports
+    (tmp_path / 'transformers' / '__init__.py').write_text('')
     (tmp_path / 'transformers-5.0.0.dist-info').mkdir()
     (tmp_path / 'transformers-5.0.0.dist-info' / 'METADATA').write_text(
         'Metadata-Version: 2.1\nName: transformers\nVersion: 5.0.0\n')
-    bare, patched = run_bare_and_patched(f'''
+    bare, patched = (
+        run_bare_and_patched(
+            f'''
         import importlib.util, sys
         if sys.argv[1] == 'patched':
             import clcr_plugin
-        else:  # only the DRN stub, loaded without clcr_plugin/__init__ (which applies every patch)
-            spec = importlib.util.spec_from_file_location('compat_alone', {compat.__file__!r})
+        else:
+            # only the DRN stub, loaded without clcr_plugin/__init__ (which
+            # applies every patch)
+            spec = importlib.util.spec_from_file_location(
+                'compat_alone', {compat.__file__!r})
             compat_alone = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(compat_alone)
             compat_alone.patch_missing_drn()
@@ -103,13 +133,16 @@ def test_transformers_5_breaks_mmaction_models_unless_multimodal_is_switched_off
             MODELS.build(dict(type='VindLURetrieval'))
         except ImportError as error:
             print('placeholder:', error)
-    ''', pythonpath=(tmp_path, ))
-    assert bare.returncode != 0 and "No module named 'transformers." in bare.stderr
+    ''',
+            pythonpath=(tmp_path, )))
+    assert (bare.returncode != 0
+            and "No module named 'transformers." in bare.stderr)
     assert patched.returncode == 0, patched.stderr[-3000:]
-    assert 'placeholder: VindLURetrieval requires extra multi-modal dependencies' in patched.stdout
+    assert ('placeholder: VindLURetrieval requires extra multi-modal '
+            'dependencies') in patched.stdout
 
 
-CHECKPOINT_ROUNDTRIP = '''
+CHECKPOINT_ROUNDTRIP = ('''
     import sys, torch
     from torch import nn
     from mmengine.model import BaseModel
@@ -129,14 +162,17 @@ CHECKPOINT_ROUNDTRIP = '''
 
     def runner(**kwargs):
         return Runner(model=Toy(), work_dir=work_dir, train_dataloader=dict(
-            dataset=[dict(inputs=torch.randn(2)) for _ in range(4)], sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=[dict(inputs=torch.randn(2)) for _ in range(4)],
+            sampler=dict(type='DefaultSampler', shuffle=False),
             batch_size=2, collate_fn=dict(type='pseudo_collate')),
             optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-            train_cfg=dict(by_epoch=True, max_epochs=1), default_hooks=dict(logger=None), **kwargs)
+            train_cfg=dict(by_epoch=True, max_epochs=1),
+            default_hooks=dict(logger=None), **kwargs)
 
     def resume():
         resumed = runner(resume=True, load_from=work_dir + '/epoch_1.pth')
-        resumed.train_loop  # built on first access; resuming restores its epoch
+        # built on first access; resuming restores its epoch
+        resumed.train_loop
         resumed.load_or_resume()
         return resumed.train_loop.epoch
 
@@ -145,24 +181,32 @@ CHECKPOINT_ROUNDTRIP = '''
         load_checkpoint(Toy(), work_dir + '/epoch_1.pth')
         print('load_checkpoint ok')
     except Exception as error:
-        print('load_checkpoint failed', 'Weights only load failed' in str(error))
+        print('load_checkpoint failed',
+              'Weights only load failed' in str(error))
     try:
         print('resume ok at epoch', resume())
     except Exception as error:
         print('resume failed', 'Weights only load failed' in str(error))
-'''
+''')
 
 
 def test_load_checkpoint_and_resume_need_the_safe_globals(tmp_path):
-    procs = [start(CHECKPOINT_ROUNDTRIP, mode, str(tmp_path / mode)) for mode in ('bare', 'patched')]
+    procs = [
+        start(CHECKPOINT_ROUNDTRIP, mode, str(tmp_path / mode))
+        for mode in ('bare', 'patched')
+    ]
     bare, patched = (finish(p) for p in procs)
-    assert bare.returncode == 0 and patched.returncode == 0, (bare.stderr + patched.stderr)[-3000:]
-    assert 'load_checkpoint failed True' in bare.stdout and 'resume failed True' in bare.stdout
-    assert 'load_checkpoint ok' in patched.stdout and 'resume ok at epoch 1' in patched.stdout
+    assert bare.returncode == 0 and patched.returncode == 0, (
+        bare.stderr + patched.stderr)[-3000:]
+    assert ('load_checkpoint failed True' in bare.stdout
+            and 'resume failed True' in bare.stdout)
+    assert ('load_checkpoint ok' in patched.stdout
+            and 'resume ok at epoch 1' in patched.stdout)
 
 
 class _GetattrOnHistoryBuffer:
-    """Pickles as ``getattr(HistoryBuffer, name)``, as a hostile checkpoint could."""
+    """Pickles as ``getattr(HistoryBuffer, name)``, as a hostile checkpoint
+    could."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -173,14 +217,17 @@ class _GetattrOnHistoryBuffer:
         return getattr, (HistoryBuffer, self.name)
 
 
-def test_safe_loader_resolves_only_history_buffer_statistics_through_getattr(tmp_path):
+def test_safe_loader_resolves_only_history_buffer_statistics_through_getattr(
+        tmp_path):
     from mmengine.logging.history_buffer import HistoryBuffer
 
     path = tmp_path / 'ckpt.pth'
     torch.save({'ok': _GetattrOnHistoryBuffer('mean')}, path)
     assert torch.load(path)['ok'] is HistoryBuffer.mean
     torch.save({'bad': _GetattrOnHistoryBuffer('update')}, path)
-    with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer statistics methods'):
+    with pytest.raises(
+            pickle.UnpicklingError,
+            match='only HistoryBuffer statistics methods'):
         torch.load(path)
 
 
@@ -190,7 +237,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-DIST_SCRIPT = '''
+DIST_SCRIPT = ('''
     import sys, torch
     from torch import nn
     if sys.argv[1] == 'patched':
@@ -214,8 +261,10 @@ DIST_SCRIPT = '''
         print('init_dist failed', type(error).__name__)
         torch.distributed.init_process_group('gloo', rank=0, world_size=1)
     try:
-        ddp = MMDistributedDataParallel(module=Toy(), device_ids=[0])  # what the Runner builds
-        log = ddp.train_step(dict(inputs=torch.randn(4, 2)), OptimWrapper(torch.optim.SGD(ddp.parameters(), lr=0.1)))
+        # what the Runner builds
+        ddp = MMDistributedDataParallel(module=Toy(), device_ids=[0])
+        optim = OptimWrapper(torch.optim.SGD(ddp.parameters(), lr=0.1))
+        log = ddp.train_step(dict(inputs=torch.randn(4, 2)), optim)
         print('train_step ok', float(log['loss']) >= 0)
     except ValueError as error:
         print('ddp failed', 'device_ids' in str(error))
@@ -225,18 +274,32 @@ DIST_SCRIPT = '''
     else:
         torch.distributed.destroy_process_group()
     print('group alive at exit', torch.distributed.is_initialized())
-'''
+''')
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU-only failure needs a machine without CUDA')
+@pytest.mark.skipif(
+    torch.cuda.is_available(),
+    reason='the CPU-only failure needs a machine without CUDA')
 def test_cpu_gloo_init_and_ddp_need_the_distributed_patches():
-    procs = [start(DIST_SCRIPT, mode, env=dict(os.environ, RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
-                                                MASTER_ADDR='127.0.0.1', MASTER_PORT=str(free_port())))
-             for mode in ('bare', 'patched')]
+    procs = [
+        start(
+            DIST_SCRIPT,
+            mode,
+            env=dict(
+                os.environ,
+                RANK='0',
+                LOCAL_RANK='0',
+                WORLD_SIZE='1',
+                MASTER_ADDR='127.0.0.1',
+                MASTER_PORT=str(free_port()))) for mode in ('bare', 'patched')
+    ]
     bare, patched = (finish(p) for p in procs)
-    assert bare.returncode == 0 and patched.returncode == 0, (bare.stderr + patched.stderr)[-3000:]
-    assert 'init_dist failed' in bare.stdout and 'ddp failed True' in bare.stdout
-    assert 'init_dist ok' in patched.stdout and 'train_step ok True' in patched.stdout
+    assert bare.returncode == 0 and patched.returncode == 0, (
+        bare.stderr + patched.stderr)[-3000:]
+    assert ('init_dist failed' in bare.stdout
+            and 'ddp failed True' in bare.stdout)
+    assert ('init_dist ok' in patched.stdout
+            and 'train_step ok True' in patched.stdout)
     assert 'group alive at exit False' in patched.stdout
 
 
@@ -246,12 +309,16 @@ def test_shutdown_distributed_without_a_group_is_a_no_op():
 
 
 def test_pinned_packages_that_need_no_code_patch_still_serve_their_importers():
-    from mmaction.utils.dependency import satisfy_requirement  # imports importlib_metadata (undeclared)
-    from mmengine.utils import get_installed_path, is_installed  # import pkg_resources (setuptools < 81)
+    from mmaction.utils.dependency import \
+        satisfy_requirement  # imports importlib_metadata (undeclared)
+    from mmengine.utils import (  # import pkg_resources (setuptools < 81)
+        get_installed_path, is_installed)
 
-    assert satisfy_requirement('numpy>=1.20') and not satisfy_requirement('no-such-package-clcr')
+    assert satisfy_requirement(
+        'numpy>=1.20') and not satisfy_requirement('no-such-package-clcr')
     assert is_installed('mmengine')
-    assert Path(get_installed_path('mmaction2')).name == 'mmaction'  # how configs resolve 'mmaction::...'
+    assert Path(get_installed_path(
+        'mmaction2')).name == 'mmaction'  # how configs resolve 'mmaction::...'
 
 
 def test_numpy_pin_keeps_mmaction_metrics_and_transforms_working():
@@ -259,32 +326,51 @@ def test_numpy_pin_keeps_mmaction_metrics_and_transforms_working():
 
     import numpy as np
     from mmaction.datasets.transforms import PoseCompact
-    from mmaction.evaluation.functional import (average_recall_at_avg_proposals, mean_class_accuracy,
-                                                top_k_accuracy)
+    from mmaction.evaluation.functional import (
+        average_recall_at_avg_proposals, mean_class_accuracy, top_k_accuracy)
     from mmaction.evaluation.metrics import RetrievalRecall
 
-    with warnings.catch_warnings():  # numpy 2 deprecates np.trapz / np.in1d before removing them
-        warnings.filterwarnings('error', category=DeprecationWarning, module='mmaction')
-        scores = [np.array([0.1, 0.7, 0.2]), np.array([0.6, 0.3, 0.1]), np.array([0.2, 0.3, 0.5])]
+    # numpy 2 deprecates np.trapz / np.in1d before removing them
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            'error', category=DeprecationWarning, module='mmaction')
+        scores = [
+            np.array([0.1, 0.7, 0.2]),
+            np.array([0.6, 0.3, 0.1]),
+            np.array([0.2, 0.3, 0.5])
+        ]
         labels = [1, 1, 2]
         top1, top2 = top_k_accuracy(scores, labels, (1, 2))
         assert top1 == pytest.approx(2 / 3) and top2 == pytest.approx(1.0)
-        # averaged over every class seen in labels or predictions (class 0 here: 0.0)
-        assert mean_class_accuracy(scores, labels) == pytest.approx((0.0 + 0.5 + 1.0) / 3)
+        # averaged over every class seen in labels or predictions (class 0
+        # here: 0.0)
+        assert mean_class_accuracy(scores, labels) == pytest.approx(
+            (0.0 + 0.5 + 1.0) / 3)
 
-        # np.trapz: one video, one exact proposal, found only at 100% of the proposals
+        # np.trapz: one video, one exact proposal, found only at 100% of the
+        # proposals
         _, avg_recall, per_video, auc = average_recall_at_avg_proposals(
-            {'v': np.array([[0.0, 10.0]])}, {'v': np.array([[0.0, 10.0, 1.0]])}, total_num_proposals=1,
+            {'v': np.array([[0.0, 10.0]])},
+            {'v': np.array([[0.0, 10.0, 1.0]])},
+            total_num_proposals=1,
             max_avg_proposals=1)
         assert avg_recall[-1] == 1.0 and not avg_recall[:-1].any()
-        assert auc == pytest.approx(100 * 0.5 * 1.0 * (per_video[-1] - per_video[-2]) / per_video[-1])
+        assert auc == pytest.approx(100 * 0.5 * 1.0 *
+                                    (per_video[-1] - per_video[-2]) /
+                                    per_video[-1])
 
-        # np.in1d: the first sample's top-1 hits its target, the second's misses
-        recall = RetrievalRecall.calculate(np.array([[0.9, 0.1], [0.9, 0.1]]), [[0], [1]], topk=1,
-                                           target_indices=True)
+        # np.in1d: the first sample's top-1 hits its target, the second's
+        # misses
+        recall = RetrievalRecall.calculate(
+            np.array([[0.9, 0.1], [0.9, 0.1]]), [[0], [1]],
+            topk=1,
+            target_indices=True)
         assert float(recall[0]) == pytest.approx(50.0)
 
-        # np.Inf: the tight box (10..40, 10..50) padded by 25% around its centre
+        # np.Inf: the tight box (10..40, 10..50) padded by 25% around its
+        # centre
         keypoint = np.array([[[[10.0, 10.0], [40.0, 50.0]]]])  # (M, T, V, 2)
-        out = PoseCompact(padding=0.25, threshold=10)(dict(keypoint=keypoint, img_shape=(64, 64)))
+        out = PoseCompact(
+            padding=0.25, threshold=10)(
+                dict(keypoint=keypoint, img_shape=(64, 64)))
         assert out['img_shape'] == (55 - 5, 43 - 6)

@@ -1,7 +1,8 @@
-"""Test a checkpoint with an mmaction2 config; the CLCR plug-in is imported first.
+"""Test a checkpoint with an mmaction2 config; the CLCR plug-in is imported
+first.
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump results.pkl]
-        [--cfg-options k=v ...] [--launcher pytorch]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+        [--dump results.pkl] [--cfg-options k=v ...] [--launcher pytorch]
 """
 import argparse
 import os
@@ -15,13 +16,22 @@ from clcr_plugin.runner_setup import apply_launch_options
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Test a (multi-modal) action recognizer')
+    parser = argparse.ArgumentParser(
+        description='Test a (multi-modal) action recognizer')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save the metric log')
-    parser.add_argument('--dump', type=str, help='dump predictions to this pickle file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument(
+        '--dump', type=str, help='dump predictions to this pickle file')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -38,9 +48,14 @@ def build_runner(argv=None) -> Runner:
     apply_launch_options(cfg, args.config, args.launcher, args.work_dir)
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'--dump must end with .pkl or .pickle, got {args.dump}')
-        evaluator = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
-        cfg.test_evaluator = [*evaluator, dict(type='DumpResults', out_file_path=args.dump)]
+            raise ValueError(
+                f'--dump must end with .pkl or .pickle, got {args.dump}')
+        evaluator = cfg.test_evaluator if isinstance(
+            cfg.test_evaluator, list) else [cfg.test_evaluator]
+        cfg.test_evaluator = [
+            *evaluator,
+            dict(type='DumpResults', out_file_path=args.dump)
+        ]
     cfg.load_from = args.checkpoint
     return Runner.from_cfg(cfg)
 

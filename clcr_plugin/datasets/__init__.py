@@ -1,4 +1,5 @@
-"""Datasets and transforms registered in mmaction2's registries, and the numpy-only audio features.
+"""Datasets and transforms registered in mmaction2's registries, and the
+numpy-only audio features.
 
 The registered parts are imported only where OpenMMLab is installed, so
 ``clcr_plugin.datasets.audio`` also works without it.
@@ -7,7 +8,10 @@ from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
     from .audio_visual_dataset import AudioVisualDataset
-    from .transforms import AudioFrequencyTimeMask, LoadAudioLogMel, PackMultiModalInputs, SampleAudioWindows
+    from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
+                             PackMultiModalInputs, SampleAudioWindows)
 
-    __all__ = ['AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel', 'PackMultiModalInputs',
-               'SampleAudioWindows']
+    __all__ = [
+        'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
+        'PackMultiModalInputs', 'SampleAudioWindows'
+    ]

@@ -21,7 +21,8 @@ import numpy as np
 
 HOP_SECONDS = 0.010  # default hop: 10 ms
 WIN_SECONDS = 0.025  # default window: 25 ms
-SETTINGS_MARKER = '<audio settings>'  # a docstring line that :func:`document_settings` replaces
+# a docstring line that :func:`document_settings` replaces
+SETTINGS_MARKER = '<audio settings>'
 
 
 def _setting(default: Any, doc: str, unset: str = '') -> Any:
@@ -53,38 +54,56 @@ class AudioFeatureConfig:
     sample_rate: int = _setting(16000, 'decode/resample rate in Hz.')
     n_fft: Optional[int] = _setting(
         None, 'FFT size (each window is zero-padded to it).',
-        'twice the smallest power of two >= ``win_length`` (1024 at 16 kHz), fine enough that 128 mel bands '
+        'twice the smallest power of two >= ``win_length`` (1024 at 16 kHz), '
+        'fine enough that 128 mel bands '
         'all get FFT bins')
-    hop_length: Optional[int] = _setting(None, 'samples between frames.', '10 ms (160 at 16 kHz)')
-    win_length: Optional[int] = _setting(None, 'Hann window length in samples.', '25 ms (400 at 16 kHz)')
+    hop_length: Optional[int] = _setting(None, 'samples between frames.',
+                                         '10 ms (160 at 16 kHz)')
+    win_length: Optional[int] = _setting(None,
+                                         'Hann window length in samples.',
+                                         '25 ms (400 at 16 kHz)')
     n_mels: int = _setting(128, 'mel bands.')
     fmin: float = _setting(0.0, 'lowest band edge in Hz.')
-    fmax: Optional[float] = _setting(None, 'highest band edge in Hz.', '``sample_rate / 2``')
-    log_offset: float = _setting(1e-6, 'added to the mel power before the natural log (the value of silence is '
-                                 '``log(log_offset)``).')
+    fmax: Optional[float] = _setting(None, 'highest band edge in Hz.',
+                                     '``sample_rate / 2``')
+    log_offset: float = _setting(
+        1e-6,
+        'added to the mel power before the natural log (the value of silence '
+        'is '
+        '``log(log_offset)``).')
 
     def __post_init__(self) -> None:
         if self.sample_rate <= 0:
-            raise ValueError(f'sample_rate must be positive, got {self.sample_rate}')
+            raise ValueError(
+                f'sample_rate must be positive, got {self.sample_rate}')
         win = self.win_length or int(round(WIN_SECONDS * self.sample_rate))
         hop = self.hop_length or int(round(HOP_SECONDS * self.sample_rate))
         n_fft = self.n_fft or 2 * (1 << (win - 1).bit_length())
         fmax = self.sample_rate / 2 if self.fmax is None else float(self.fmax)
         if hop <= 0 or win <= 0 or self.n_mels <= 0:
-            raise ValueError(f'hop_length, win_length and n_mels must be positive, got {hop}, {win}, {self.n_mels}')
+            raise ValueError(
+                'hop_length, win_length and n_mels must be positive, got '
+                f'{hop}, {win}, {self.n_mels}')
         if win > n_fft:
-            raise ValueError(f'win_length ({win}) must not exceed n_fft ({n_fft})')
+            raise ValueError(
+                f'win_length ({win}) must not exceed n_fft ({n_fft})')
         if not 0 <= self.fmin < fmax <= self.sample_rate / 2:
-            raise ValueError(f'need 0 <= fmin < fmax <= sample_rate / 2, got fmin={self.fmin}, fmax={fmax}, '
+            raise ValueError('need 0 <= fmin < fmax <= sample_rate / 2, got '
+                             f'fmin={self.fmin}, fmax={fmax}, '
                              f'sample_rate={self.sample_rate}')
         if self.log_offset <= 0:
-            raise ValueError(f'log_offset must be positive, got {self.log_offset}')
-        for name, value in (('win_length', win), ('hop_length', hop), ('n_fft', n_fft), ('fmax', fmax)):
-            object.__setattr__(self, name, value)  # frozen: resolve the derived defaults once
+            raise ValueError(
+                f'log_offset must be positive, got {self.log_offset}')
+        for name, value in (('win_length', win), ('hop_length', hop),
+                            ('n_fft', n_fft), ('fmax', fmax)):
+            object.__setattr__(
+                self, name, value)  # frozen: resolve the derived defaults once
 
     @classmethod
-    def from_dict(cls, settings: Mapping[str, Any], source: str) -> 'AudioFeatureConfig':
-        """Build from ``settings`` (keyword arguments, a json record), naming ``source`` on unknown keys.
+    def from_dict(cls, settings: Mapping[str, Any],
+                  source: str) -> 'AudioFeatureConfig':
+        """Build from ``settings`` (keyword arguments, a json record), naming
+        ``source`` on unknown keys.
 
         Settings left out take their defaults.
 
@@ -94,7 +113,9 @@ class AudioFeatureConfig:
         """
         unknown = sorted(set(settings) - {s.name for s in audio_settings()})
         if unknown:
-            raise KeyError(f'{source}: unknown audio settings {unknown}; known: {[s.name for s in audio_settings()]}')
+            raise KeyError(
+                f'{source}: unknown audio settings {unknown}; known: '
+                f'{[s.name for s in audio_settings()]}')
         return cls(**settings)
 
     @property
@@ -108,12 +129,14 @@ class AudioFeatureConfig:
 
 
 class AudioSetting(NamedTuple):
-    """One field of :class:`AudioFeatureConfig`, as the transform and the extractor describe it."""
+    """One field of :class:`AudioFeatureConfig`, as the transform and the
+    extractor describe it."""
 
     name: str
     type: type  # int or float (None is allowed where ``default`` is None)
     default: Any
-    doc: str  # ``'<what it is>. Default <default>[: <what None resolves to>].'``
+    # ``'<what it is>. Default <default>[: <what None resolves to>].'``
+    doc: str
 
 
 def audio_settings() -> Tuple[AudioSetting, ...]:
@@ -121,9 +144,12 @@ def audio_settings() -> Tuple[AudioSetting, ...]:
     hints = typing.get_type_hints(AudioFeatureConfig)
     out = []
     for f in fields(AudioFeatureConfig):
-        kind = next(t for t in typing.get_args(hints[f.name]) or (hints[f.name], ) if t is not type(None))
+        kind = next(
+            t for t in typing.get_args(hints[f.name]) or (hints[f.name], )
+            if t is not type(None))
         unset = f.metadata['unset']
-        doc = f'{f.metadata["doc"]} Default {f.default}' + (f': {unset}.' if unset else '.')
+        doc = f'{f.metadata["doc"]} Default {f.default}' + (f': {unset}.'
+                                                            if unset else '.')
         out.append(AudioSetting(f.name, kind, f.default, doc))
     return tuple(out)
 
@@ -132,7 +158,8 @@ T = TypeVar('T')
 
 
 def document_settings(obj: T) -> T:
-    """Replace the ``<audio settings>`` line of ``obj``'s docstring by one ``Args`` entry per setting.
+    """Replace the ``<audio settings>`` line of ``obj``'s docstring by one
+    ``Args`` entry per setting.
 
     The entries take the marker line's indentation, so a class that takes the
     settings as keyword arguments (``LoadAudioLogMel``) documents every one of
@@ -144,13 +171,22 @@ def document_settings(obj: T) -> T:
     if obj.__doc__ is None:  # python -OO
         return obj
     lines = obj.__doc__.split('\n')
-    marked = [i for i, line in enumerate(lines) if line.strip() == SETTINGS_MARKER]
+    marked = [
+        i for i, line in enumerate(lines) if line.strip() == SETTINGS_MARKER
+    ]
     if not marked:
-        raise ValueError(f'the docstring of {obj.__qualname__} has no {SETTINGS_MARKER!r} line to replace')
+        raise ValueError(
+            f'the docstring of {obj.__qualname__} has no {SETTINGS_MARKER!r} '
+            'line to replace')
     at = marked[0]
     indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
-    entries = [textwrap.fill(f'{s.name}: {s.doc}', 79, initial_indent=indent, subsequent_indent=indent + '    ')
-               for s in audio_settings()]
+    entries = [
+        textwrap.fill(
+            f'{s.name}: {s.doc}',
+            79,
+            initial_indent=indent,
+            subsequent_indent=indent + '    ') for s in audio_settings()
+    ]
     obj.__doc__ = '\n'.join(lines[:at] + entries + lines[at + 1:])
     return obj
 
@@ -159,7 +195,8 @@ document_settings(AudioFeatureConfig)
 
 
 def decode_audio(path: Union[str, Path], sample_rate: int) -> np.ndarray:
-    """Decode the first audio stream of any container to mono float32 at ``sample_rate``.
+    """Decode the first audio stream of any container to mono float32 at
+    ``sample_rate``.
 
     Channels are averaged (PyAV's mono downmix) and resampled with
     ``av.AudioResampler``; encoder priming is dropped by FFmpeg, so sample 0
@@ -181,19 +218,24 @@ def decode_audio(path: Union[str, Path], sample_rate: int) -> np.ndarray:
 
     try:
         container = av.open(str(path))
-    except Exception as exc:  # PyAV raises several error types (FileNotFoundError, InvalidDataError ...)
+    # PyAV raises several error types (FileNotFoundError, InvalidDataError ...)
+    except Exception as exc:
         raise RuntimeError(f'cannot open {path}: {exc}') from exc
     with container:
         if not container.streams.audio:
             raise ValueError(f'{path} has no audio stream')
-        resampler = av.AudioResampler(format='flt', layout='mono', rate=sample_rate)
+        resampler = av.AudioResampler(
+            format='flt', layout='mono', rate=sample_rate)
         chunks = []
         try:
             for frame in container.decode(audio=0):
-                chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(frame))
-            chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))  # flush
+                chunks.extend(r.to_ndarray().reshape(-1)
+                              for r in resampler.resample(frame))
+            chunks.extend(r.to_ndarray().reshape(-1)
+                          for r in resampler.resample(None))  # flush
         except Exception as exc:
-            raise RuntimeError(f'cannot decode the audio of {path}: {exc}') from exc
+            raise RuntimeError(
+                f'cannot decode the audio of {path}: {exc}') from exc
     if not chunks or not sum(len(c) for c in chunks):
         raise ValueError(f'the audio stream of {path} holds no samples')
     return np.concatenate(chunks).astype(np.float32, copy=False)
@@ -206,12 +248,16 @@ def hz_to_mel(hz: np.ndarray) -> np.ndarray:
 
 def mel_to_hz(mel: np.ndarray) -> np.ndarray:
     """Inverse of :func:`hz_to_mel`: ``700 * (10 ** (mel / 2595) - 1)``."""
-    return 700.0 * (10.0 ** (np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
+    return 700.0 * (10.0**(np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
 
 
-def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
+def mel_filterbank(sample_rate: int,
+                   n_fft: int,
+                   n_mels: int,
+                   fmin: float = 0.0,
                    fmax: Optional[float] = None) -> np.ndarray:
-    """Triangular filters equally spaced on the HTK mel scale, each peaking at 1.
+    """Triangular filters equally spaced on the HTK mel scale, each peaking at
+    1.
 
     Band ``m`` rises from edge ``m`` to its centre (edge ``m + 1``) and falls
     to edge ``m + 2``, where the ``n_mels + 2`` edges are equally spaced in mel
@@ -231,22 +277,32 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
     """
     fmax = sample_rate / 2 if fmax is None else fmax
     if not 0 <= fmin < fmax <= sample_rate / 2:
-        raise ValueError(f'need 0 <= fmin < fmax <= sample_rate / 2, got fmin={fmin}, fmax={fmax}, '
-                         f'sample_rate={sample_rate}')
+        raise ValueError(
+            f'need 0 <= fmin < fmax <= sample_rate / 2, got fmin={fmin}, '
+            f'fmax={fmax}, '
+            f'sample_rate={sample_rate}')
     bins = np.arange(n_fft // 2 + 1) * sample_rate / n_fft  # (n_bins,) Hz
-    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))  # (n_mels + 2,) Hz
+    edges = mel_to_hz(
+        np.linspace(hz_to_mel(fmin), hz_to_mel(fmax),
+                    n_mels + 2))  # (n_mels + 2,) Hz
     lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (bins - lower) / (centre - lower)
     falling = (upper - bins) / (upper - centre)
-    fb = np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)  # (n_mels, n_bins)
+    fb = np.maximum(0.0,
+                    np.minimum(rising,
+                               falling)).astype(np.float32)  # (n_mels, n_bins)
     empty = np.flatnonzero(fb.max(1) == 0)
     if empty.size:
-        warnings.warn(f'mel bands {empty.tolist()} of {n_mels} cover no FFT bin at sample_rate={sample_rate}, '
-                      f'n_fft={n_fft}; raise n_fft or lower n_mels')
+        warnings.warn(
+            f'mel bands {empty.tolist()} of {n_mels} cover no FFT bin at '
+            f'sample_rate={sample_rate}, '
+            f'n_fft={n_fft}; raise n_fft or lower n_mels')
     return fb
 
 
-def log_mel_spectrogram(wave: np.ndarray, cfg: Optional[AudioFeatureConfig] = None) -> np.ndarray:
+def log_mel_spectrogram(wave: np.ndarray,
+                        cfg: Optional[AudioFeatureConfig] = None
+                        ) -> np.ndarray:
     """Natural-log mel power spectrogram of a mono waveform.
 
     Frames are centred: frame ``t`` is the Hann-windowed ``win_length``
@@ -259,16 +315,26 @@ def log_mel_spectrogram(wave: np.ndarray, cfg: Optional[AudioFeatureConfig] = No
         cfg: the settings. Default None: ``AudioFeatureConfig()``.
 
     Returns:
-        (n_mels, n_frames) float32, ``n_frames = 1 + num_samples // hop_length``.
+        (n_mels, n_frames) float32,
+        ``n_frames = 1 + num_samples // hop_length``.
     """
     cfg = AudioFeatureConfig() if cfg is None else cfg
     wave = np.asarray(wave, dtype=np.float32).reshape(-1)
     half = cfg.win_length // 2
     n_frames = 1 + len(wave) // cfg.hop_length
-    starts = np.arange(n_frames) * cfg.hop_length  # (n_frames,) window starts in the padded wave
-    padded = np.pad(wave, (half, max(half, starts[-1] + cfg.win_length - half - len(wave))))
-    window = np.hanning(cfg.win_length + 1)[:-1].astype(np.float32)  # periodic Hann
-    frames = padded[starts[:, None] + np.arange(cfg.win_length)] * window  # (n_frames, win_length)
-    power = np.abs(np.fft.rfft(frames, n=cfg.n_fft, axis=-1)) ** 2  # (n_frames, n_fft // 2 + 1)
-    fb = mel_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)
-    return np.log(power @ fb.T + cfg.log_offset).T.astype(np.float32)  # (n_mels, n_frames)
+    starts = np.arange(
+        n_frames
+    ) * cfg.hop_length  # (n_frames,) window starts in the padded wave
+    padded = np.pad(
+        wave,
+        (half, max(half, starts[-1] + cfg.win_length - half - len(wave))))
+    window = np.hanning(cfg.win_length +
+                        1)[:-1].astype(np.float32)  # periodic Hann
+    frames = padded[starts[:, None] + np.arange(
+        cfg.win_length)] * window  # (n_frames, win_length)
+    power = np.abs(np.fft.rfft(frames, n=cfg.n_fft,
+                               axis=-1))**2  # (n_frames, n_fft // 2 + 1)
+    fb = mel_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin,
+                        cfg.fmax)
+    return np.log(power @ fb.T +
+                  cfg.log_offset).T.astype(np.float32)  # (n_mels, n_frames)

@@ -1,4 +1,5 @@
-"""The settings record that travels with extracted ``.npy`` features (no OpenMMLab imports).
+"""The settings record that travels with extracted ``.npy`` features (no
+OpenMMLab imports).
 
 ``tools/data/extract_audio_features.py`` writes the :class:`AudioFeatureConfig`
 it used to ``<dst>/audio_feature_config.json`` (:func:`write_record`); the
@@ -17,7 +18,8 @@ RECORD_NAME = 'audio_feature_config.json'
 
 
 def write_record(folder: str, cfg: AudioFeatureConfig) -> str:
-    """Write ``cfg``'s resolved settings to ``<folder>/audio_feature_config.json``; returns its path."""
+    """Write ``cfg``'s resolved settings to
+    ``<folder>/audio_feature_config.json``; returns its path."""
     os.makedirs(folder, exist_ok=True)
     path = osp.join(folder, RECORD_NAME)
     with open(path, 'w') as f:
@@ -26,7 +28,8 @@ def write_record(folder: str, cfg: AudioFeatureConfig) -> str:
 
 
 def read_record(path: str) -> AudioFeatureConfig:
-    """The settings recorded in the json file ``path`` (settings it lacks take their defaults).
+    """The settings recorded in the json file ``path`` (settings it lacks take
+    their defaults).
 
     Raises:
         ValueError: ``path`` is not a json object.
@@ -38,13 +41,16 @@ def read_record(path: str) -> AudioFeatureConfig:
     except json.JSONDecodeError as exc:
         raise ValueError(f'{path} is not valid json: {exc}') from exc
     if not isinstance(recorded, dict):
-        raise ValueError(f'{path} should hold a json object of audio settings, got {type(recorded).__name__}')
+        raise ValueError(
+            f'{path} should hold a json object of audio settings, got '
+            f'{type(recorded).__name__}')
     return AudioFeatureConfig.from_dict(recorded, source=path)
 
 
-def check_record(path: str, recorded: AudioFeatureConfig, wanted: AudioFeatureConfig, asker: str,
-                 remedy: str) -> None:
-    """Raise ValueError unless ``recorded`` (read from ``path``) equals ``wanted``.
+def check_record(path: str, recorded: AudioFeatureConfig,
+                 wanted: AudioFeatureConfig, asker: str, remedy: str) -> None:
+    """Raise ValueError unless ``recorded`` (read from ``path``) equals
+    ``wanted``.
 
     The message names the features' folder, the record file, and every
     setting that differs with both values, e.g. ``features in /x/feats were
@@ -63,12 +69,15 @@ def check_record(path: str, recorded: AudioFeatureConfig, wanted: AudioFeatureCo
     if differ:
         made = ', '.join(f'{name}={have[name]!r}' for name in differ)
         asked = ', '.join(f'{name}={want[name]!r}' for name in differ)
-        raise ValueError(f'features in {osp.dirname(path)} were made with {made} ({path}), {asker} asks for {asked}; '
-                         f'{remedy}')
+        raise ValueError(
+            f'features in {osp.dirname(path)} were made with {made} ({path}), '
+            f'{asker} asks for {asked}; '
+            f'{remedy}')
 
 
 class RecordFinder:
-    """Finds the record governing a feature file: the nearest ``audio_feature_config.json`` in its folder or above.
+    """Finds the record governing a feature file: the nearest
+    ``audio_feature_config.json`` in its folder or above.
 
     Each folder is looked at, and each record read, once: the answers are
     cached per folder (a data loader worker asks for thousands of files in
@@ -76,10 +85,13 @@ class RecordFinder:
     """
 
     def __init__(self) -> None:
-        self._by_folder: Dict[str, Optional[Tuple[str, AudioFeatureConfig]]] = {}
+        self._by_folder: Dict[str, Optional[Tuple[str,
+                                                  AudioFeatureConfig]]] = {}
 
-    def find(self, feature_path: str) -> Optional[Tuple[str, AudioFeatureConfig]]:
-        """``(record path, its settings)`` for ``feature_path``, or None when no folder above holds a record."""
+    def find(self,
+             feature_path: str) -> Optional[Tuple[str, AudioFeatureConfig]]:
+        """``(record path, its settings)`` for ``feature_path``, or None when
+        no folder above holds a record."""
         folder = osp.dirname(osp.abspath(feature_path))
         visited = []
         while folder not in self._by_folder:

@@ -2,11 +2,10 @@
 import os.path as osp
 from typing import Callable, List, Optional, Union
 
-from mmengine.fileio import load
-from mmengine.registry import DefaultScope
-
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
+from mmengine.fileio import load
+from mmengine.registry import DefaultScope
 
 
 @DATASETS.register_module()
@@ -16,8 +15,11 @@ class AudioVisualDataset(BaseActionDataset):
     The annotation file is mmengine's standard JSON, which our converters and
     the synthetic generator write::
 
-        {"metainfo": {"classes": ["a", "b", ...], "dataset": "synthetic-av", ...},
-         "data_list": [{"video": "train/000001.mp4", "audio": "audio/000001.wav", "label": 3, ...}, ...]}
+        {"metainfo": {"classes": ["a", "b", ...],
+                      "dataset": "synthetic-av", ...},
+         "data_list": [{"video": "train/000001.mp4",
+                        "audio": "audio/000001.wav", "label": 3, ...},
+                       ...]}
 
     Paths are relative to ``data_prefix['video']`` / ``data_prefix['audio']``
     (themselves joined to ``data_root`` when relative). ``audio`` is optional:
@@ -42,7 +44,8 @@ class AudioVisualDataset(BaseActionDataset):
             file, does not exist.
         ValueError: the annotation is not valid JSON, a label is not an int in
             ``[0, len(classes))``, or a path field is not a non-empty string.
-        KeyError: ``metainfo.classes`` or an entry's ``video`` / ``label`` is missing.
+        KeyError: ``metainfo.classes`` or an entry's ``video`` / ``label`` is
+            missing.
         Every message names the annotation file, and for an entry its index
         in ``data_list`` and the field.
     """
@@ -56,47 +59,78 @@ class AudioVisualDataset(BaseActionDataset):
         self.check_files = check_files
         # mmaction's scope, so pipeline names resolve outside a Runner too
         with DefaultScope.overwrite_default_scope('mmaction'):
-            super().__init__(ann_file, pipeline, data_prefix={'video': '', 'audio': '', **(data_prefix or {})},
-                             **kwargs)
+            super().__init__(
+                ann_file,
+                pipeline,
+                data_prefix={
+                    'video': '',
+                    'audio': '',
+                    **(data_prefix or {})
+                },
+                **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """Read and validate the annotation file; returns one dict per clip."""
         if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'annotation file {self.ann_file} does not exist')
+            raise FileNotFoundError(
+                f'annotation file {self.ann_file} does not exist')
         try:
             ann = load(self.ann_file, file_format='json')
         except ValueError as exc:  # json.JSONDecodeError
-            raise ValueError(f'{self.ann_file} is not valid JSON: {exc}') from exc
-        if not isinstance(ann, dict) or not isinstance(ann.get('data_list'), list):
-            raise KeyError(f'{self.ann_file}: expected a JSON object with "metainfo" and a "data_list" list')
+            raise ValueError(
+                f'{self.ann_file} is not valid JSON: {exc}') from exc
+        if not isinstance(ann, dict) or not isinstance(
+                ann.get('data_list'), list):
+            raise KeyError(
+                f'{self.ann_file}: expected a JSON object with "metainfo" and '
+                'a "data_list" list')
         for key, value in ann.get('metainfo', {}).items():
             self._metainfo.setdefault(key, value)
         classes = self._metainfo.get('classes')
         if not classes:
-            raise KeyError(f'{self.ann_file}: metainfo.classes is missing or empty (give it in the file or as '
-                           f'metainfo=dict(classes=[...]))')
-        return [self._parse(i, raw, len(classes)) for i, raw in enumerate(ann['data_list'])]
+            raise KeyError(
+                f'{self.ann_file}: metainfo.classes is missing or empty (give '
+                'it in the file or as '
+                f'metainfo=dict(classes=[...]))')
+        return [
+            self._parse(i, raw, len(classes))
+            for i, raw in enumerate(ann['data_list'])
+        ]
 
     def _parse(self, index: int, raw: dict, num_classes: int) -> dict:
         """Validate entry ``index`` and add ``filename`` / ``audio_path``."""
         where = f'{self.ann_file}: data_list[{index}]'
         if not isinstance(raw, dict):
-            raise ValueError(f'{where} must be a JSON object, got {type(raw).__name__}')
+            raise ValueError(
+                f'{where} must be a JSON object, got {type(raw).__name__}')
         for key in ('video', 'label'):
             if key not in raw:
-                raise KeyError(f'{where} lacks the field {key!r} (fields present: {sorted(raw)})')
+                raise KeyError(
+                    f'{where} lacks the field {key!r} (fields present: '
+                    f'{sorted(raw)})')
         for key in ('video', 'audio'):
             if key in raw and not (isinstance(raw[key], str) and raw[key]):
-                raise ValueError(f'{where}: field {key!r} must be a non-empty path string, got {raw[key]!r}')
+                raise ValueError(
+                    f'{where}: field {key!r} must be a non-empty path string, '
+                    f'got {raw[key]!r}')
         label = raw['label']
-        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < num_classes:
-            raise ValueError(f'{where}: field \'label\' is {label!r}, not an int in [0, {num_classes}) '
-                             f'(the number of classes)')
+        if isinstance(label, bool) or not isinstance(
+                label, int) or not 0 <= label < num_classes:
+            raise ValueError(
+                f'{where}: field \'label\' is {label!r}, not an int in [0, '
+                f'{num_classes}) '
+                f'(the number of classes)')
         info = dict(raw)
         info['filename'] = osp.join(self.data_prefix['video'], raw['video'])
-        info['audio_path'] = osp.join(self.data_prefix['audio'], raw['audio']) if 'audio' in raw else info['filename']
+        info['audio_path'] = osp.join(
+            self.data_prefix['audio'],
+            raw['audio']) if 'audio' in raw else info['filename']
         if self.check_files:
-            for field, key in (('filename', 'video'), ('audio_path', 'audio' if 'audio' in raw else 'video')):
+            for field, key in (('filename', 'video'),
+                               ('audio_path',
+                                'audio' if 'audio' in raw else 'video')):
                 if not osp.isfile(info[field]):
-                    raise FileNotFoundError(f'{where}: field {key!r} points to {info[field]}, which does not exist')
+                    raise FileNotFoundError(
+                        f'{where}: field {key!r} points to {info[field]}, '
+                        'which does not exist')
         return info

@@ -7,7 +7,8 @@ so a removed modality is "missing at test time". Wrap a config's
 preprocessor with::
 
     model = dict(data_preprocessor=dict(
-        _delete_=True, type='CorruptedInputsPreprocessor', preprocessor=<the original cfg>,
+        _delete_=True, type='CorruptedInputsPreprocessor',
+        preprocessor=<the original cfg>,
         noise_std=dict(audio=0.5), drop=('rgb', ), seed=0))
 
 ``tools/analysis/compare.py`` does this for every condition it measures.
@@ -15,21 +16,23 @@ preprocessor with::
 from typing import Dict, Mapping, Optional, Sequence, Union
 
 import torch
+from mmaction.registry import MODELS
 from mmengine.model import BaseDataPreprocessor
 from torch import Tensor
 
-from mmaction.registry import MODELS
 
-
-def add_gaussian_noise(x: Tensor, std: float, generator: torch.Generator) -> Tensor:
-    """``x + std * eps`` with ``eps ~ N(0, 1)`` drawn from ``generator`` (on ``x``'s device).
+def add_gaussian_noise(x: Tensor, std: float,
+                       generator: torch.Generator) -> Tensor:
+    """``x + std * eps`` with ``eps ~ N(0, 1)`` drawn from ``generator`` (on
+    ``x``'s device).
 
     Args:
         x: any tensor, e.g. ``(N, K, C, H, W)``.
         std: the noise's standard deviation, in the units of ``x``.
         generator: the random source; it must live on ``x.device``.
     """
-    eps = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    eps = torch.randn(
+        x.shape, generator=generator, device=x.device, dtype=x.dtype)
     return x + std * eps
 
 
@@ -78,17 +81,22 @@ class CorruptedInputsPreprocessor(BaseDataPreprocessor):
                  apply_in_training: bool = False) -> None:
         super().__init__()
         if isinstance(drop, str):
-            raise ValueError(f"drop must be a sequence of modality names, e.g. ('{drop}', ), got the string "
-                             f'{drop!r}')
+            raise ValueError(
+                f"drop must be a sequence of modality names, e.g. ('{drop}', "
+                "), got the string "
+                f'{drop!r}')
         noise_std = {str(m): float(s) for m, s in (noise_std or {}).items()}
         for m, std in noise_std.items():
             if not std >= 0:  # also rejects NaN
                 raise ValueError(f'noise_std[{m!r}] must be >= 0, got {std}')
         both = sorted(set(noise_std) & set(drop))
         if both:
-            raise ValueError(f'noise_std and drop both name {both}; a dropped modality cannot be noisy')
-        self.preprocessor = preprocessor if isinstance(preprocessor, BaseDataPreprocessor) \
-            else MODELS.build(preprocessor)
+            raise ValueError(
+                f'noise_std and drop both name {both}; a dropped modality '
+                'cannot be noisy')
+        if not isinstance(preprocessor, BaseDataPreprocessor):
+            preprocessor = MODELS.build(preprocessor)
+        self.preprocessor = preprocessor
         self.noise_std = noise_std
         self.drop = tuple(dict.fromkeys(drop))
         self.seed = int(seed)
@@ -97,35 +105,45 @@ class CorruptedInputsPreprocessor(BaseDataPreprocessor):
 
     def _generator(self, device: torch.device) -> torch.Generator:
         if device not in self._generators:
-            self._generators[device] = torch.Generator(device=device).manual_seed(self.seed)
+            self._generators[device] = torch.Generator(
+                device=device).manual_seed(self.seed)
         return self._generators[device]
 
     def _check_names(self, inputs: Mapping[str, Tensor]) -> None:
         for key, names in (('noise_std', self.noise_std), ('drop', self.drop)):
             unknown = sorted(set(names) - set(inputs))
             if unknown:
-                raise KeyError(f'CorruptedInputsPreprocessor: {key} names {unknown}, but the inputs hold '
-                               f'{sorted(inputs)}')
+                raise KeyError(
+                    f'CorruptedInputsPreprocessor: {key} names {unknown}, but '
+                    'the inputs hold '
+                    f'{sorted(inputs)}')
         if set(inputs) <= set(self.drop):
-            raise ValueError(f'CorruptedInputsPreprocessor: drop={list(self.drop)} removes every modality of the '
-                             f'inputs {sorted(inputs)}; keep at least one')
+            raise ValueError(
+                f'CorruptedInputsPreprocessor: drop={list(self.drop)} removes '
+                'every modality of the '
+                f'inputs {sorted(inputs)}; keep at least one')
 
     def corrupt(self, inputs: Mapping[str, Tensor]) -> Dict[str, Tensor]:
-        """``{modality: tensor}`` -> the same dict with noise added and dropped modalities removed.
+        """``{modality: tensor}`` -> the same dict with noise added and dropped
+        modalities removed.
 
         Modalities that are neither noisy nor dropped are passed through as
         the very same tensors.
         """
         if not isinstance(inputs, Mapping):
-            raise TypeError(f'CorruptedInputsPreprocessor needs inputs as a dict of modalities, got {type(inputs)}')
+            raise TypeError(
+                'CorruptedInputsPreprocessor needs inputs as a dict of '
+                f'modalities, got {type(inputs)}')
         self._check_names(inputs)
         out = {m: x for m, x in inputs.items() if m not in self.drop}
         for m in sorted(self.noise_std):
-            out[m] = add_gaussian_noise(out[m], self.noise_std[m], self._generator(out[m].device))
+            out[m] = add_gaussian_noise(out[m], self.noise_std[m],
+                                        self._generator(out[m].device))
         return out
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        """Run the wrapped preprocessor, then :meth:`corrupt` its ``inputs`` (in eval, or always if asked)."""
+        """Run the wrapped preprocessor, then :meth:`corrupt` its ``inputs``
+        (in eval, or always if asked)."""
         data = self.preprocessor(data, training)
         if not training or self.apply_in_training:
             data['inputs'] = self.corrupt(data['inputs'])

@@ -1,4 +1,5 @@
-"""Models: the plain-PyTorch method (``clcr``) and its mmaction2 registry wrappers.
+"""Models: the plain-PyTorch method (``clcr``) and its mmaction2 registry
+wrappers.
 
 The wrappers are imported (and registered) only where OpenMMLab is installed,
 so ``clcr_plugin.models.clcr`` also works without it.
@@ -6,7 +7,11 @@ so ``clcr_plugin.models.clcr`` also works without it.
 from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
-    from .necks import CLCRFusion, ConcatFusion, DenseCrossAttnFusion, UnimodalFusion
+    from .necks import (CLCRFusion, ConcatFusion, DenseCrossAttnFusion,
+                        UnimodalFusion)
     from .recognizers import MultiModalRecognizer
 
-    __all__ = ['CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion', 'MultiModalRecognizer', 'UnimodalFusion']
+    __all__ = [
+        'CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion',
+        'MultiModalRecognizer', 'UnimodalFusion'
+    ]

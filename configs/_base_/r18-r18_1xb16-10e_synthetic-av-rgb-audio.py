@@ -10,7 +10,10 @@ _base_ = [
 custom_imports = dict(imports=['clcr_plugin'], allow_failed_imports=False)
 
 # The build-time dry run uses the set's real input sizes, so the default token
-# grids follow the real feature maps: 32x32 frames, 40 mel bands x 100 hops (2 s).
+# grids follow the real feature maps: 32x32 frames, 40 mel bands x 100 hops
+# (2 s).
 model = dict(dry_run_inputs=dict(rgb=(3, 32, 32), audio=(1, 40, 100)))
 
-default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=5, save_best='auto', max_keep_ckpts=2))
+default_hooks = dict(
+    logger=dict(interval=5),
+    checkpoint=dict(interval=5, save_best='auto', max_keep_ckpts=2))

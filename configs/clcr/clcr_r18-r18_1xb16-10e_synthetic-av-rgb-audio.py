@@ -1,8 +1,10 @@
 _base_ = ['../_base_/r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']
 
-# Level tokens: RGB stages give (C, 3 frames, H, W) maps, audio stages (C, F, T).
+# Level tokens: RGB stages give (C, 3 frames, H, W) maps, audio stages (C, F,
+# T).
 # in_channels and the RGB grids come from the backbones (default grids); the
-# audio grids keep more time tokens at the shallow level than the default (2, 4).
+# audio grids keep more time tokens at the shallow level than the default (2,
+# 4).
 # Widths are the documented ones (d 256, d_sh 128, d_pr 64); the head reads
 # z_sh (3 levels x 128) and the gated private codes side by side (2 x 3 x 64):
 # 768 channels, filled in from the neck. See docs/choices.md, "Training
@@ -10,7 +12,8 @@ _base_ = ['../_base_/r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']
 model = dict(
     neck=dict(
         type='CLCRFusion',
-        modalities=dict(rgb=dict(), audio=dict(grids=[(2, 8), (2, 4), (1, 4)])),
+        modalities=dict(
+            rgb=dict(), audio=dict(grids=[(2, 8), (2, 4), (1, 4)])),
         embed_dim=256,
         shared_dim=128,
         private_dim=64,

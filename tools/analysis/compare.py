@@ -1,7 +1,9 @@
-"""Train and test configs over several seeds, then measure them under test-time corruption.
+"""Train and test configs over several seeds, then measure them under test-time
+corruption.
 
-    python tools/analysis/compare.py CONFIG [CONFIG ...] [--seeds 0 1 2] [--work-dir work_dirs/compare]
-        [--noise 0.5 1.0 2.0] [--data DIR] [--eval-only] [--cfg-options k=v ...]
+    python tools/analysis/compare.py CONFIG [CONFIG ...] [--seeds 0 1 2]
+        [--work-dir work_dirs/compare] [--noise 0.5 1.0 2.0] [--data DIR]
+        [--eval-only] [--cfg-options k=v ...]
 
 For each config and seed, ``<work-dir>/<config stem>/seed<k>/`` holds a
 training (mmengine Runner, ``randomness.seed=k``) followed by a test; the
@@ -54,7 +56,8 @@ NA = 'n/a'
 
 @dataclass(frozen=True)
 class Condition:
-    """One test-time condition: the corruption it applies and the modality it touches."""
+    """One test-time condition: the corruption it applies and the modality it
+    touches."""
     name: str
     modality: Optional[str] = None
     noise_std: Dict[str, float] = field(default_factory=dict)
@@ -64,16 +67,24 @@ class Condition:
 CLEAN = Condition('clean')
 
 
-def build_conditions(modalities: Sequence[str], noise_levels: Sequence[float]) -> List[Condition]:
-    """``clean``, then ``noise-<m>-<std>`` per modality and level, then ``missing-<m>`` per modality."""
+def build_conditions(modalities: Sequence[str],
+                     noise_levels: Sequence[float]) -> List[Condition]:
+    """``clean``, then ``noise-<m>-<std>`` per modality and level, then
+    ``missing-<m>`` per modality."""
     conditions = [CLEAN]
     for m in modalities:
-        conditions += [Condition(f'noise-{m}-{std:g}', m, noise_std={m: std}) for std in noise_levels]
-    return conditions + [Condition(f'missing-{m}', m, drop=(m, )) for m in modalities]
+        conditions += [
+            Condition(f'noise-{m}-{std:g}', m, noise_std={m: std})
+            for std in noise_levels
+        ]
+    return conditions + [
+        Condition(f'missing-{m}', m, drop=(m, )) for m in modalities
+    ]
 
 
 def point_config_at(cfg: Config, data: str) -> Config:
-    """Use the annotation files ``{train,val,test}.json`` and the videos in ``data`` for every split."""
+    """Use the annotation files ``{train,val,test}.json`` and the videos in
+    ``data`` for every split."""
     for split in ('train', 'val', 'test'):
         dataset = cfg[f'{split}_dataloader'].dataset
         dataset.ann_file = osp.join(data, f'{split}.json')
@@ -81,23 +92,28 @@ def point_config_at(cfg: Config, data: str) -> Config:
     return cfg
 
 
-def load_config(path: str, cfg_options: Optional[dict], data: Optional[str]) -> Config:
+def load_config(path: str, cfg_options: Optional[dict],
+                data: Optional[str]) -> Config:
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if data is not None:
         point_config_at(cfg, data)
     cfg.launcher = 'none'
-    cfg.setdefault('custom_imports', dict(imports=['clcr_plugin'], allow_failed_imports=False))
+    cfg.setdefault('custom_imports',
+                   dict(imports=['clcr_plugin'], allow_failed_imports=False))
     return cfg
 
 
 def modalities_of(cfg: Config, path: str) -> Tuple[str, ...]:
-    """The modalities a config's model reads: the keys of ``model.backbones``."""
+    """The modalities a config's model reads: the keys of
+    ``model.backbones``."""
     backbones = cfg.model.get('backbones')
     if not backbones:
-        raise ValueError(f'{path}: model.backbones is missing or empty; compare.py needs a MultiModalRecognizer '
-                         f'config (model.type is {cfg.model.get("type")!r})')
+        raise ValueError(
+            f'{path}: model.backbones is missing or empty; compare.py needs a '
+            'MultiModalRecognizer '
+            f'config (model.type is {cfg.model.get("type")!r})')
     return tuple(backbones)
 
 
@@ -114,7 +130,8 @@ def write_json(path: str, obj: dict) -> None:
 
 
 def run_runner(cfg: Config, job) -> dict:
-    """Build a Runner from ``cfg``, call ``job(runner)`` and always shut distributed state down."""
+    """Build a Runner from ``cfg``, call ``job(runner)`` and always shut
+    distributed state down."""
     runner = Runner.from_cfg(cfg)
     try:
         return job(runner)
@@ -123,18 +140,21 @@ def run_runner(cfg: Config, job) -> dict:
 
 
 def finished_run(run_dir: str) -> Optional[dict]:
-    """``<run_dir>/test_metrics.json`` if it exists and its checkpoint too, else None.
+    """``<run_dir>/test_metrics.json`` if it exists and its checkpoint too,
+    else None.
 
     It holds ``metrics``, ``checkpoint`` (file name in ``run_dir``), ``seed``
     and ``seconds`` (training and test in the invocation that finished it).
     """
     done = read_json(osp.join(run_dir, 'test_metrics.json'))
-    return done if done is not None and osp.isfile(osp.join(run_dir, done['checkpoint'])) else None
+    return done if done is not None and osp.isfile(
+        osp.join(run_dir, done['checkpoint'])) else None
 
 
 def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
-    """Train (resuming from the last checkpoint if any) and test one config with one seed, unless
-    :func:`finished_run` finds it done; returns :func:`finished_run`'s record."""
+    """Train (resuming from the last checkpoint if any) and test one config
+    with one seed, unless :func:`finished_run` finds it done; returns
+    :func:`finished_run`'s record."""
     done = finished_run(run_dir)
     if done is not None:
         print(f'[compare] {name}: trained and tested earlier, not redone')
@@ -145,7 +165,8 @@ def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
     cfg.experiment_name = name.replace('/', '_')
     cfg.load_from = None
     cfg.resume = osp.isfile(osp.join(run_dir, 'last_checkpoint'))
-    print(f'[compare] {name}: ' + ('resuming from its last checkpoint' if cfg.resume else 'training'))
+    print(f'[compare] {name}: ' +
+          ('resuming from its last checkpoint' if cfg.resume else 'training'))
     start = time.perf_counter()
 
     def job(runner: Runner) -> dict:
@@ -155,38 +176,61 @@ def train_and_test(cfg: Config, run_dir: str, seed: int, name: str) -> dict:
     metrics = run_runner(cfg, job)
     checkpoint = find_latest_checkpoint(run_dir)
     if checkpoint is None:
-        raise FileNotFoundError(f'{name}: training saved no checkpoint in {run_dir}; compare.py tests the last one '
-                                '(keep default_hooks.checkpoint)')
-    done = dict(metrics={k: float(v) for k, v in metrics.items()}, checkpoint=osp.basename(checkpoint), seed=seed,
-                seconds=round(time.perf_counter() - start, 1))
+        raise FileNotFoundError(
+            f'{name}: training saved no checkpoint in {run_dir}; compare.py '
+            'tests the last one '
+            '(keep default_hooks.checkpoint)')
+    done = dict(
+        metrics={
+            k: float(v)
+            for k, v in metrics.items()
+        },
+        checkpoint=osp.basename(checkpoint),
+        seed=seed,
+        seconds=round(time.perf_counter() - start, 1))
     write_json(osp.join(run_dir, 'test_metrics.json'), done)
     return done
 
 
-def evaluate(cfg: Config, run_dir: str, trained: dict, condition: Condition, name: str) -> dict:
-    """Test the run's checkpoint under ``condition``; returns its metrics (cached in ``eval/<condition>.json``)."""
+def evaluate(cfg: Config, run_dir: str, trained: dict, condition: Condition,
+             name: str) -> dict:
+    """Test the run's checkpoint under ``condition``; returns its metrics
+    (cached in ``eval/<condition>.json``)."""
     out_file = osp.join(run_dir, 'eval', f'{condition.name}.json')
     checkpoint = osp.join(run_dir, trained['checkpoint'])
-    checkpoint_id = f"{trained['checkpoint']}@{os.stat(checkpoint).st_mtime_ns}"  # a retrained model is re-tested
+    checkpoint_id = (
+        f"{trained['checkpoint']}@{os.stat(checkpoint).st_mtime_ns}"
+    )  # a retrained model is re-tested
     done = read_json(out_file)
     if done is not None and done['checkpoint_id'] == checkpoint_id:
         return done['metrics']
     cfg = copy.deepcopy(cfg)
-    cfg.model.data_preprocessor = dict(type='CorruptedInputsPreprocessor', preprocessor=cfg.model.data_preprocessor,
-                                       noise_std=condition.noise_std, drop=condition.drop, seed=trained['seed'])
-    cfg.work_dir = osp.join(run_dir, 'eval', condition.name)  # its own logs; the training's stay untouched
+    cfg.model.data_preprocessor = dict(
+        type='CorruptedInputsPreprocessor',
+        preprocessor=cfg.model.data_preprocessor,
+        noise_std=condition.noise_std,
+        drop=condition.drop,
+        seed=trained['seed'])
+    cfg.work_dir = osp.join(
+        run_dir, 'eval',
+        condition.name)  # its own logs; the training's stay untouched
     cfg.experiment_name = f'{name}_{condition.name}'.replace('/', '_')
     cfg.load_from = checkpoint
     cfg.resume = False
     print(f'[compare] {name}: testing under {condition.name}')
-    metrics = {k: float(v) for k, v in run_runner(cfg, lambda runner: runner.test()).items()}
+    metrics = {
+        k: float(v)
+        for k, v in run_runner(cfg, lambda runner: runner.test()).items()
+    }
     write_json(out_file, dict(metrics=metrics, checkpoint_id=checkpoint_id))
     return metrics
 
 
-def measure(configs: Dict[str, Tuple[Config, Tuple[str, ...]]], seeds: Sequence[int],
-            conditions: Sequence[Condition], work_dir: str, eval_only: bool) -> List[dict]:
-    """Every (config, seed, condition, metric) as CSV rows; see the module docstring for the rules."""
+def measure(configs: Dict[str, Tuple[Config, Tuple[str, ...]]],
+            seeds: Sequence[int], conditions: Sequence[Condition],
+            work_dir: str, eval_only: bool) -> List[dict]:
+    """Every (config, seed, condition, metric) as CSV rows; see the module
+    docstring for the rules."""
     rows = []
     for stem, (cfg, modalities) in configs.items():
         for seed in seeds:
@@ -195,26 +239,37 @@ def measure(configs: Dict[str, Tuple[Config, Tuple[str, ...]]], seeds: Sequence[
             if eval_only:
                 trained = finished_run(run_dir)
                 if trained is None:
-                    raise FileNotFoundError(f'--eval-only: {run_dir} holds no finished run (test_metrics.json and '
-                                            'its checkpoint); run without --eval-only first')
+                    raise FileNotFoundError(
+                        f'--eval-only: {run_dir} holds no finished run '
+                        '(test_metrics.json and '
+                        'its checkpoint); run without --eval-only first')
             else:
                 trained = train_and_test(cfg, run_dir, seed, name)
             clean = evaluate(cfg, run_dir, trained, CLEAN, name)
             for condition in conditions:
-                if condition.modality is None or condition.modality not in modalities:
-                    metrics = clean  # clean, or a modality the model never reads
+                if (condition.modality is None
+                        or condition.modality not in modalities):
+                    # clean, or a modality the model never reads
+                    metrics = clean
                 elif set(modalities) <= set(condition.drop):
                     continue  # no input left: no result
                 else:
                     metrics = evaluate(cfg, run_dir, trained, condition, name)
-                rows += [dict(config=stem, seed=seed, condition=condition.name, metric=k, value=v)
-                         for k, v in sorted(metrics.items())]
+                rows += [
+                    dict(
+                        config=stem,
+                        seed=seed,
+                        condition=condition.name,
+                        metric=k,
+                        value=v) for k, v in sorted(metrics.items())
+                ]
     return rows
 
 
 def write_csv(path: str, rows: List[dict]) -> None:
     with open(path, 'w', newline='') as f:
-        writer = csv.DictWriter(f, fieldnames=['config', 'seed', 'condition', 'metric', 'value'])
+        writer = csv.DictWriter(
+            f, fieldnames=['config', 'seed', 'condition', 'metric', 'value'])
         writer.writeheader()
         writer.writerows(rows)
 
@@ -224,13 +279,15 @@ def top1_percent(rows: List[dict]) -> Dict[Tuple[str, str], List[float]]:
     values: Dict[Tuple[str, str], List[float]] = {}
     for r in rows:
         if r['metric'] == TOP1:
-            values.setdefault((r['config'], r['condition']), []).append(100 * r['value'])
+            values.setdefault((r['config'], r['condition']),
+                              []).append(100 * r['value'])
     return values
 
 
 def mean_std(values: List[float]) -> Tuple[float, float]:
     """Mean and sample standard deviation (NaN for a single value)."""
-    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else math.nan
+    return statistics.mean(values), statistics.stdev(values) if len(
+        values) > 1 else math.nan
 
 
 def format_cell(values: Optional[List[float]]) -> str:
@@ -240,46 +297,72 @@ def format_cell(values: Optional[List[float]]) -> str:
     return f'{mean:.1f}' if math.isnan(std) else f'{mean:.1f} ± {std:.1f}'
 
 
-def markdown_table(rows: List[dict], stems: Sequence[str], conditions: Sequence[Condition],
+def markdown_table(rows: List[dict], stems: Sequence[str],
+                   conditions: Sequence[Condition],
                    seeds: Sequence[int]) -> str:
     values = top1_percent(rows)
     names = [c.name for c in conditions]
-    lines = ['| config | ' + ' | '.join(names) + ' |', '|---|' + '---:|' * len(names)]
-    lines += ['| ' + stem + ' | ' + ' | '.join(format_cell(values.get((stem, n))) for n in names) + ' |'
-              for stem in stems]
-    lines += ['', f'Test top-1 accuracy (%), mean ± sample std over seeds {list(seeds)}. noise-<m>-<std>: Gaussian '
-              'noise on modality m, std in units of the normalised inputs; missing-<m>: m removed at test time. '
-              'A condition on a modality a model does not use equals its clean result; n/a: no input left.']
+    lines = [
+        '| config | ' + ' | '.join(names) + ' |',
+        '|---|' + '---:|' * len(names)
+    ]
+    lines += [
+        '| ' + stem + ' | ' +
+        ' | '.join(format_cell(values.get((stem, n))) for n in names) + ' |'
+        for stem in stems
+    ]
+    lines += [
+        '', 'Test top-1 accuracy (%), mean ± sample std over seeds '
+        f'{list(seeds)}. noise-<m>-<std>: Gaussian '
+        'noise on modality m, std in units of the normalised inputs; '
+        'missing-<m>: m removed at test time. '
+        'A condition on a modality a model does not use equals its clean '
+        'result; n/a: no input left.'
+    ]
     return '\n'.join(lines)
 
 
-def _top1_stats(values: Dict[Tuple[str, str], List[float]], stem: str, condition: str) -> Tuple[float, float]:
-    """Mean top-1 (NaN if not measured) and its error bar (0 for a single seed)."""
+def _top1_stats(values: Dict[Tuple[str, str], List[float]], stem: str,
+                condition: str) -> Tuple[float, float]:
+    """Mean top-1 (NaN if not measured) and its error bar (0 for a single
+    seed)."""
     if (stem, condition) not in values:
         return math.nan, 0.0
     mean, std = mean_std(values[stem, condition])
     return mean, 0.0 if math.isnan(std) else std
 
 
-def plot_noise(values, stems: Sequence[str], modality: str, noise_levels: Sequence[float], path: str) -> None:
-    """Top-1 vs the noise std on ``modality`` (0 = clean), one line per config, error bars over seeds."""
+def plot_noise(values, stems: Sequence[str], modality: str,
+               noise_levels: Sequence[float], path: str) -> None:
+    """Top-1 vs the noise std on ``modality`` (0 = clean), one line per config,
+    error bars over seeds."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(5, 3.5))
     ax = fig.add_subplot()
     for stem in stems:
-        conditions = ['clean', *(f'noise-{modality}-{std:g}' for std in noise_levels)]
+        conditions = [
+            'clean', *(f'noise-{modality}-{std:g}' for std in noise_levels)
+        ]
         points = [_top1_stats(values, stem, c) for c in conditions]
-        ax.errorbar([0.0, *noise_levels], [p[0] for p in points], yerr=[p[1] for p in points], marker='o',
-                    capsize=3, label=stem)
-    ax.set(title=f'Gaussian noise on {modality}', xlabel='noise std (normalised input units)',
-           ylabel='test top-1 (%)')
-    ax.legend(fontsize='x-small', loc='upper center', bbox_to_anchor=(0.5, -0.18))
+        ax.errorbar([0.0, *noise_levels], [p[0] for p in points],
+                    yerr=[p[1] for p in points],
+                    marker='o',
+                    capsize=3,
+                    label=stem)
+    ax.set(
+        title=f'Gaussian noise on {modality}',
+        xlabel='noise std (normalised input units)',
+        ylabel='test top-1 (%)')
+    ax.legend(
+        fontsize='x-small', loc='upper center', bbox_to_anchor=(0.5, -0.18))
     fig.savefig(path, dpi=100, bbox_inches='tight')
 
 
-def plot_missing(values, stems: Sequence[str], modalities: Sequence[str], path: str) -> None:
-    """Grouped bars: clean and each modality missing, one bar per config, error bars over seeds."""
+def plot_missing(values, stems: Sequence[str], modalities: Sequence[str],
+                 path: str) -> None:
+    """Grouped bars: clean and each modality missing, one bar per config, error
+    bars over seeds."""
     from matplotlib.figure import Figure
 
     groups = ['clean', *(f'missing-{m}' for m in modalities)]
@@ -289,20 +372,29 @@ def plot_missing(values, stems: Sequence[str], modalities: Sequence[str], path: 
     for i, stem in enumerate(stems):
         points = [_top1_stats(values, stem, g) for g in groups]
         xs = [j + i * width for j in range(len(groups))]
-        ax.bar(xs, [p[0] for p in points], width, yerr=[p[1] for p in points], capsize=3, label=stem)
+        ax.bar(
+            xs, [p[0] for p in points],
+            width,
+            yerr=[p[1] for p in points],
+            capsize=3,
+            label=stem)
         for x, (mean, _) in zip(xs, points):
             if math.isnan(mean):
                 ax.text(x, 0, NA, ha='center', va='bottom', fontsize='x-small')
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(groups))], groups)
-    ax.set_xlim(-width / 2 - 0.2, len(groups) - width / 2)  # keeps unmeasured (n/a) slots in view
+    ax.set_xlim(-width / 2 - 0.2,
+                len(groups) -
+                width / 2)  # keeps unmeasured (n/a) slots in view
     ax.set(title='Missing modality at test time', ylabel='test top-1 (%)')
-    ax.legend(fontsize='x-small', loc='upper center', bbox_to_anchor=(0.5, -0.12))
+    ax.legend(
+        fontsize='x-small', loc='upper center', bbox_to_anchor=(0.5, -0.12))
     fig.savefig(path, dpi=100, bbox_inches='tight')
 
 
-def plot(rows: List[dict], stems: Sequence[str], modalities: Sequence[str], noise_levels: Sequence[float],
-         out_dir: str) -> List[str]:
-    """``noise_<m>.png`` per modality and ``missing.png`` in ``out_dir``; returns their paths ([] without
+def plot(rows: List[dict], stems: Sequence[str], modalities: Sequence[str],
+         noise_levels: Sequence[float], out_dir: str) -> List[str]:
+    """``noise_<m>.png`` per modality and ``missing.png`` in ``out_dir``;
+    returns their paths ([] without
     matplotlib)."""
     if importlib.util.find_spec('matplotlib') is None:
         print('[compare] matplotlib is not installed: no plots')
@@ -318,16 +410,41 @@ def plot(rows: List[dict], stems: Sequence[str], modalities: Sequence[str], nois
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('configs', nargs='+', metavar='CONFIG', help='config files to compare')
-    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='training seeds')
-    parser.add_argument('--work-dir', default='work_dirs/compare', help='where runs, tables and plots go')
-    parser.add_argument('--noise', nargs='+', type=float, default=[0.5, 1.0, 2.0],
-                        help='Gaussian noise stds, in units of the normalised inputs')
-    parser.add_argument('--data', help='a synthetic-set folder with {train,val,test}.json for every split')
-    parser.add_argument('--eval-only', action='store_true',
-                        help='train nothing: evaluate finished runs only (error if one is missing)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override settings of every config')
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        'configs', nargs='+', metavar='CONFIG', help='config files to compare')
+    parser.add_argument(
+        '--seeds',
+        nargs='+',
+        type=int,
+        default=[0, 1, 2],
+        help='training seeds')
+    parser.add_argument(
+        '--work-dir',
+        default='work_dirs/compare',
+        help='where runs, tables and plots go')
+    parser.add_argument(
+        '--noise',
+        nargs='+',
+        type=float,
+        default=[0.5, 1.0, 2.0],
+        help='Gaussian noise stds, in units of the normalised inputs')
+    parser.add_argument(
+        '--data',
+        help='a synthetic-set folder with {train,val,test}.json for every '
+        'split')
+    parser.add_argument(
+        '--eval-only',
+        action='store_true',
+        help=('train nothing: evaluate finished runs only '
+              '(error if one is missing)'))
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of every config')
     args = parser.parse_args(argv)
     if any(not s >= 0 for s in args.noise):
         parser.error(f'--noise levels must be >= 0, got {args.noise}')
@@ -343,22 +460,26 @@ def main(argv=None) -> dict:
     for path in args.configs:
         stem = osp.splitext(osp.basename(path))[0]
         if stem in configs:
-            raise ValueError(f'two configs share the name {stem!r}; their runs would share '
-                             f'{osp.join(args.work_dir, stem)}')
+            raise ValueError(
+                f'two configs share the name {stem!r}; their runs would share '
+                f'{osp.join(args.work_dir, stem)}')
         cfg = load_config(path, args.cfg_options, args.data)
         configs[stem] = (cfg, modalities_of(cfg, path))
-    modalities = list(dict.fromkeys(m for _, ms in configs.values() for m in ms))
+    modalities = list(
+        dict.fromkeys(m for _, ms in configs.values() for m in ms))
     noise_levels = sorted(set(args.noise))
     conditions = build_conditions(modalities, noise_levels)
     os.makedirs(args.work_dir, exist_ok=True)
-    rows = measure(configs, args.seeds, conditions, args.work_dir, args.eval_only)
+    rows = measure(configs, args.seeds, conditions, args.work_dir,
+                   args.eval_only)
     table = markdown_table(rows, list(configs), conditions, args.seeds)
     write_csv(osp.join(args.work_dir, 'results.csv'), rows)
     with open(osp.join(args.work_dir, 'summary.md'), 'w') as f:
         f.write(table + '\n')
     files = plot(rows, list(configs), modalities, noise_levels, args.work_dir)
     print(table)
-    print(f'[compare] results.csv, summary.md and {len(files)} plots in {args.work_dir}')
+    print(f'[compare] results.csv, summary.md and {len(files)} plots in '
+          f'{args.work_dir}')
     return dict(rows=rows, table=table, files=files)
 
 

@@ -1,6 +1,8 @@
-"""Extract whole-clip log-mel spectrograms to ``.npy`` (what ``LoadAudioLogMel`` loads).
+"""Extract whole-clip log-mel spectrograms to ``.npy`` (what
+``LoadAudioLogMel`` loads).
 
-    python tools/data/extract_audio_features.py --src data/cremad/VideoFlash --dst data/cremad/audio_logmel \\
+    python tools/data/extract_audio_features.py \\
+        --src data/cremad/VideoFlash --dst data/cremad/audio_logmel \\
         --ext flv --n-mels 128 --workers 4
 
 ``--src`` is a folder (searched recursively for ``--ext``) or a list file
@@ -33,10 +35,13 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from clcr_plugin.datasets.audio import AudioFeatureConfig, audio_settings, decode_audio, log_mel_spectrogram
-from clcr_plugin.datasets.audio_record import RECORD_NAME, check_record, read_record, write_record
+from clcr_plugin.datasets.audio import (AudioFeatureConfig, audio_settings,
+                                        decode_audio, log_mel_spectrogram)
+from clcr_plugin.datasets.audio_record import (RECORD_NAME, check_record,
+                                               read_record, write_record)
 
-DEFAULT_EXTS = ('mp4', 'avi', 'mkv', 'flv', 'webm', 'mov', 'wav', 'mp3', 'flac', 'm4a')
+DEFAULT_EXTS = ('mp4', 'avi', 'mkv', 'flv', 'webm', 'mov', 'wav', 'mp3',
+                'flac', 'm4a')
 FAILED_NAME = 'failed.txt'
 
 
@@ -52,17 +57,25 @@ def list_inputs(src: str, exts: Sequence[str], root: str) -> List[str]:
     if osp.isfile(src):
         with open(src) as f:
             listed = [line.split()[0] for line in f if line.strip()]
-        rels = [osp.normpath(osp.relpath(p, root) if osp.isabs(p) else p) for p in listed]
+        rels = [
+            osp.normpath(osp.relpath(p, root) if osp.isabs(p) else p)
+            for p in listed
+        ]
         outside = [p for p in rels if p == '..' or p.startswith('..' + os.sep)]
         if outside:
-            raise ValueError(f'{len(outside)} listed paths lie outside --root {root}, e.g. {outside[0]}')
+            raise ValueError(
+                f'{len(outside)} listed paths lie outside --root {root}, e.g. '
+                f'{outside[0]}')
         return rels
     if not osp.isdir(src):
         raise ValueError(f'--src {src} is neither a folder nor a list file')
     suffixes = tuple('.' + e.lower().lstrip('.') for e in exts)
     found = []
     for folder, _, files in os.walk(src):
-        found += [osp.relpath(osp.join(folder, name), src) for name in files if name.lower().endswith(suffixes)]
+        found += [
+            osp.relpath(osp.join(folder, name), src) for name in files
+            if name.lower().endswith(suffixes)
+        ]
     return sorted(found)
 
 
@@ -75,11 +88,13 @@ def is_done(path: str) -> bool:
         return False
 
 
-def extract_one(job: Tuple[str, str, AudioFeatureConfig]) -> Tuple[str, Optional[str]]:
+def extract_one(job: Tuple[str, str,
+                           AudioFeatureConfig]) -> Tuple[str, Optional[str]]:
     """Extract one file; returns ``(input path, error message or None)``."""
     src_path, dst_path, cfg = job
     try:
-        feature = log_mel_spectrogram(decode_audio(src_path, cfg.sample_rate), cfg)
+        feature = log_mel_spectrogram(
+            decode_audio(src_path, cfg.sample_rate), cfg)
         os.makedirs(osp.dirname(dst_path), exist_ok=True)
         tmp = dst_path + '.tmp.npy'
         np.save(tmp, feature)
@@ -90,27 +105,52 @@ def extract_one(job: Tuple[str, str, AudioFeatureConfig]) -> Tuple[str, Optional
 
 
 def check_config(dst: str, cfg: AudioFeatureConfig) -> None:
-    """Record ``cfg`` in ``dst``, or raise ValueError if ``dst`` holds features of other settings."""
+    """Record ``cfg`` in ``dst``, or raise ValueError if ``dst`` holds features
+    of other settings."""
     path = osp.join(dst, RECORD_NAME)
     if osp.isfile(path):
-        check_record(path, read_record(path), cfg, asker='this run', remedy='use another --dst or the same settings')
+        check_record(
+            path,
+            read_record(path),
+            cfg,
+            asker='this run',
+            remedy='use another --dst or the same settings')
     else:
         write_record(dst, cfg)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--src', required=True, help='folder of media files, or a list file of paths')
-    parser.add_argument('--root', default=None, help="with a list file: the folder its paths are relative to "
-                        "(default: the list file's folder)")
-    parser.add_argument('--dst', required=True, help='output folder (mirrors the source tree)')
-    parser.add_argument('--ext', nargs='+', default=list(DEFAULT_EXTS),
-                        help=f'extensions to take from a folder (default: {" ".join(DEFAULT_EXTS)})')
-    settings = parser.add_argument_group('feature settings (the fields of AudioFeatureConfig)')
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        '--src',
+        required=True,
+        help='folder of media files, or a list file of paths')
+    parser.add_argument(
+        '--root',
+        default=None,
+        help="with a list file: the folder its paths are relative to "
+        "(default: the list file's folder)")
+    parser.add_argument(
+        '--dst', required=True, help='output folder (mirrors the source tree)')
+    parser.add_argument(
+        '--ext',
+        nargs='+',
+        default=list(DEFAULT_EXTS),
+        help=('extensions to take from a folder '
+              f'(default: {" ".join(DEFAULT_EXTS)})'))
+    settings = parser.add_argument_group(
+        'feature settings (the fields of AudioFeatureConfig)')
     for setting in audio_settings():
-        settings.add_argument('--' + setting.name.replace('_', '-'), dest=setting.name, type=setting.type,
-                              default=setting.default, help=setting.doc.replace('%', '%%'))
-    parser.add_argument('--workers', type=int, default=1, help='processes (default: 1)')
+        settings.add_argument(
+            '--' + setting.name.replace('_', '-'),
+            dest=setting.name,
+            type=setting.type,
+            default=setting.default,
+            help=setting.doc.replace('%', '%%'))
+    parser.add_argument(
+        '--workers', type=int, default=1, help='processes (default: 1)')
     return parser.parse_args(argv)
 
 
@@ -118,23 +158,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the extractor; returns the exit code (see the module docstring)."""
     args = parse_args(argv)
     try:
-        cfg = AudioFeatureConfig(**{setting.name: getattr(args, setting.name) for setting in audio_settings()})
-        root = args.src if osp.isdir(args.src) else args.root or osp.dirname(osp.abspath(args.src))
+        cfg = AudioFeatureConfig(
+            **{
+                setting.name: getattr(args, setting.name)
+                for setting in audio_settings()
+            })
+        root = args.src if osp.isdir(
+            args.src) else args.root or osp.dirname(osp.abspath(args.src))
         inputs = list_inputs(args.src, args.ext, root)
         if not inputs:
-            raise ValueError(f'no inputs in {args.src} (extensions: {" ".join(args.ext)})')
+            raise ValueError(
+                f'no inputs in {args.src} (extensions: {" ".join(args.ext)})')
         check_config(args.dst, cfg)
     except (KeyError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
-    jobs = [(osp.join(root, rel), osp.join(args.dst, rel + '.npy'), cfg) for rel in inputs]
+    jobs = [(osp.join(root, rel), osp.join(args.dst, rel + '.npy'), cfg)
+            for rel in inputs]
     todo = [job for job in jobs if not is_done(job[1])]
-    print(f'{len(inputs)} inputs, {len(inputs) - len(todo)} already extracted, {len(todo)} to do')
+    print(
+        f'{len(inputs)} inputs, {len(inputs) - len(todo)} already extracted, '
+        f'{len(todo)} to do')
     failed = []
     if todo:
         pool = Pool(args.workers) if args.workers > 1 else None
         try:
-            results = pool.imap_unordered(extract_one, todo) if pool else map(extract_one, todo)
+            results = pool.imap_unordered(extract_one, todo) if pool else map(
+                extract_one, todo)
             for done, (path, error) in enumerate(results, 1):
                 if error:
                     failed.append((path, error))
@@ -147,14 +197,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     failed_list = osp.join(args.dst, FAILED_NAME)
     if not failed:
         if osp.exists(failed_list):
-            os.remove(failed_list)  # a previous run's failures are now extracted
+            os.remove(
+                failed_list)  # a previous run's failures are now extracted
         return 0
     failed.sort()
     with open(failed_list, 'w') as f:
         f.writelines(f'{path}\t{error}\n' for path, error in failed)
     for path, error in failed:
         print(f'FAILED {path}: {error}', file=sys.stderr)
-    print(f'{len(failed)} of {len(todo)} files failed; listed in {failed_list}', file=sys.stderr)
+    print(
+        f'{len(failed)} of {len(todo)} files failed; listed in {failed_list}',
+        file=sys.stderr)
     return 1
 
 

@@ -1,4 +1,8 @@
-from .audio_transforms import AudioFrequencyTimeMask, LoadAudioLogMel, SampleAudioWindows
+from .audio_transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
+                               SampleAudioWindows)
 from .formatting import PackMultiModalInputs
 
-__all__ = ['AudioFrequencyTimeMask', 'LoadAudioLogMel', 'PackMultiModalInputs', 'SampleAudioWindows']
+__all__ = [
+    'AudioFrequencyTimeMask', 'LoadAudioLogMel', 'PackMultiModalInputs',
+    'SampleAudioWindows'
+]

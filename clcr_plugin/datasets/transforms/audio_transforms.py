@@ -1,27 +1,31 @@
-"""Audio transforms: whole-clip log-mel, then one window per sampled video clip."""
+"""Audio transforms: whole-clip log-mel, then one window per sampled video
+clip."""
 import warnings
 from typing import Any, Dict, Optional
 
 import numpy as np
+from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from mmaction.registry import TRANSFORMS
-
-from ..audio import AudioFeatureConfig, decode_audio, document_settings, log_mel_spectrogram
+from ..audio import (AudioFeatureConfig, decode_audio, document_settings,
+                     log_mel_spectrogram)
 from ..audio_record import RECORD_NAME, RecordFinder, check_record
 
 
 def _require(results: Dict, key: str, transform: str) -> object:
     if key not in results:
-        raise KeyError(f'{transform} needs results[{key!r}]; available keys: {sorted(results)}')
+        raise KeyError(f'{transform} needs results[{key!r}]; available keys: '
+                       f'{sorted(results)}')
     return results[key]
 
 
 def _reader_fps(reader: object) -> Optional[float]:
-    """Average fps of an open decord, PyAV or mmcv video reader (None if unknown)."""
+    """Average fps of an open decord, PyAV or mmcv video reader (None if
+    unknown)."""
     if hasattr(reader, 'get_avg_fps'):  # decord.VideoReader
         return float(reader.get_avg_fps())
-    if hasattr(reader, 'streams') and reader.streams.video:  # av container (PyAVInit)
+    if hasattr(reader,
+               'streams') and reader.streams.video:  # av container (PyAVInit)
         rate = reader.streams.video[0].average_rate
         return float(rate) if rate else None
     fps = getattr(reader, 'fps', None)  # mmcv.VideoReader (OpenCVInit)
@@ -51,16 +55,19 @@ class LoadAudioLogMel(BaseTransform):
     """
 
     def __init__(self, **settings: Any) -> None:
-        self.cfg = AudioFeatureConfig.from_dict(settings, source='LoadAudioLogMel')
+        self.cfg = AudioFeatureConfig.from_dict(
+            settings, source='LoadAudioLogMel')
         self._records = RecordFinder()
         self._warned_unrecorded = False
 
     def transform(self, results: Dict) -> Dict:
-        path = results.get('audio_path') or _require(results, 'filename', 'LoadAudioLogMel')
+        path = results.get('audio_path') or _require(results, 'filename',
+                                                     'LoadAudioLogMel')
         if str(path).endswith('.npy'):
             feature = self._load_npy(str(path))
         else:
-            feature = log_mel_spectrogram(decode_audio(path, self.cfg.sample_rate), self.cfg)
+            feature = log_mel_spectrogram(
+                decode_audio(path, self.cfg.sample_rate), self.cfg)
         results['audio_feature'] = feature  # (n_mels, n_frames)
         results['audio_frame_rate'] = self.cfg.frame_rate
         return results
@@ -69,18 +76,26 @@ class LoadAudioLogMel(BaseTransform):
         """Load an extracted feature after checking its settings record."""
         record = self._records.find(path)
         if record is not None:
-            check_record(*record, self.cfg, asker='the pipeline (LoadAudioLogMel)',
-                         remedy='give LoadAudioLogMel the recorded settings or re-extract the features with '
-                         "the pipeline's")
+            check_record(
+                *record,
+                self.cfg,
+                asker='the pipeline (LoadAudioLogMel)',
+                remedy=('give LoadAudioLogMel the recorded settings or '
+                        "re-extract the features with the pipeline's"))
         elif not self._warned_unrecorded:
             self._warned_unrecorded = True
-            warnings.warn(f'no {RECORD_NAME} in the folder of {path} or above, so its settings cannot be checked '
-                          f"against the pipeline's ({self.cfg}); extract features with "
-                          'tools/data/extract_audio_features.py to record them (warned once)')
+            warnings.warn(
+                f'no {RECORD_NAME} in the folder of {path} or above, so its '
+                'settings cannot be checked '
+                f"against the pipeline's ({self.cfg}); extract features with "
+                'tools/data/extract_audio_features.py to record them (warned '
+                'once)')
         feature = np.load(path).astype(np.float32, copy=False)
         if feature.ndim != 2 or feature.shape[0] != self.cfg.n_mels:
-            raise ValueError(f'{path}: expected a ({self.cfg.n_mels}, n_frames) log-mel, got {feature.shape}; '
-                             'was it extracted with the same n_mels?')
+            raise ValueError(
+                f'{path}: expected a ({self.cfg.n_mels}, n_frames) log-mel, '
+                f'got {feature.shape}; '
+                'was it extracted with the same n_mels?')
         return feature
 
     def __repr__(self) -> str:
@@ -131,17 +146,23 @@ class SampleAudioWindows(BaseTransform):
                  pad_mode: str = 'constant',
                  pad_value: Optional[float] = None) -> None:
         if window_seconds is None and window_frames is None:
-            raise ValueError('window_seconds=None (windows = clip spans) needs window_frames')
+            raise ValueError(
+                'window_seconds=None (windows = clip spans) needs '
+                'window_frames')
         if window_seconds is not None and window_seconds <= 0:
-            raise ValueError(f'window_seconds must be positive or None, got {window_seconds}')
+            raise ValueError('window_seconds must be positive or None, got '
+                             f'{window_seconds}')
         if window_frames is not None and window_frames <= 0:
-            raise ValueError(f'window_frames must be positive or None, got {window_frames}')
+            raise ValueError(
+                f'window_frames must be positive or None, got {window_frames}')
         if num_clips <= 0:
             raise ValueError(f'num_clips must be positive, got {num_clips}')
         if fallback_fps is not None and fallback_fps <= 0:
-            raise ValueError(f'fallback_fps must be positive or None, got {fallback_fps}')
+            raise ValueError(
+                f'fallback_fps must be positive or None, got {fallback_fps}')
         if pad_mode not in ('constant', 'edge'):
-            raise ValueError(f"pad_mode must be 'constant' or 'edge', got {pad_mode!r}")
+            raise ValueError(
+                f"pad_mode must be 'constant' or 'edge', got {pad_mode!r}")
         self.window_seconds = window_seconds
         self.window_frames = window_frames
         self.num_clips = num_clips
@@ -156,8 +177,10 @@ class SampleAudioWindows(BaseTransform):
             fps = _reader_fps(results['video_reader'])
         fps = fps or self.fallback_fps
         if not fps:
-            raise KeyError("SampleAudioWindows needs results['avg_fps'] (set by DecordInit), an open "
-                           "results['video_reader'], or fallback_fps=<the videos' fps>")
+            raise KeyError(
+                "SampleAudioWindows needs results['avg_fps'] (set by "
+                "DecordInit), an open "
+                "results['video_reader'], or fallback_fps=<the videos' fps>")
         return float(fps)
 
     def clip_spans(self, results: Dict, duration: float) -> np.ndarray:
@@ -174,22 +197,31 @@ class SampleAudioWindows(BaseTransform):
         if 'frame_inds' not in results:
             edges = np.arange(self.num_clips + 1) * duration / self.num_clips
             return np.stack([edges[:-1], edges[1:]], 1)
-        inds = np.asarray(results['frame_inds']).reshape(-1) - int(results.get('start_index', 0))
+        inds = np.asarray(results['frame_inds']).reshape(-1) - int(
+            results.get('start_index', 0))
         num_clips = int(_require(results, 'num_clips', 'SampleAudioWindows'))
         clip_len = int(results.get('clip_len', len(inds) // num_clips))
         if len(inds) != num_clips * clip_len:
-            raise ValueError(f'SampleAudioWindows: {len(inds)} frame_inds are not num_clips={num_clips} clips '
-                             f'of clip_len={clip_len} frames')
+            raise ValueError(
+                f'SampleAudioWindows: {len(inds)} frame_inds are not '
+                f'num_clips={num_clips} clips '
+                f'of clip_len={clip_len} frames')
         clips = inds.reshape(num_clips, clip_len)
         fps = self.video_fps(results)
         return np.stack([clips.min(1), clips.max(1) + 1], 1) / fps
 
     def transform(self, results: Dict) -> Dict:
-        feature = np.asarray(_require(results, 'audio_feature', 'SampleAudioWindows'))  # (n_mels, n_frames)
-        rate = float(_require(results, 'audio_frame_rate', 'SampleAudioWindows'))
+        feature = np.asarray(
+            _require(results, 'audio_feature',
+                     'SampleAudioWindows'))  # (n_mels, n_frames)
+        rate = float(
+            _require(results, 'audio_frame_rate', 'SampleAudioWindows'))
         n_mels, n_frames = feature.shape
-        spans = self.clip_spans(results, n_frames / rate) * rate  # (num_clips, 2) in feature frames
-        if self.window_seconds is not None:  # widen (or narrow) every span to window_seconds
+        spans = self.clip_spans(
+            results,
+            n_frames / rate) * rate  # (num_clips, 2) in feature frames
+        # widen (or narrow) every span to window_seconds
+        if self.window_seconds is not None:
             width = max(1, int(round(self.window_seconds * rate)))
             starts = np.round(spans.mean(1) - width / 2).astype(int)
             stops = starts + width
@@ -198,13 +230,20 @@ class SampleAudioWindows(BaseTransform):
             starts = np.round(spans[:, 0]).astype(int)
             stops = np.maximum(np.round(spans[:, 1]).astype(int), starts + 1)
             length = self.window_frames
-        pad_value = float(feature.min()) if self.pad_value is None else self.pad_value
-        windows = [self._cut(feature, a, b, length, pad_value) for a, b in zip(starts, stops)]
-        results['audios'] = np.stack(windows)[:, None].astype(np.float32)  # (num_clips, 1, n_mels, length)
+        pad_value = float(
+            feature.min()) if self.pad_value is None else self.pad_value
+        windows = [
+            self._cut(feature, a, b, length, pad_value)
+            for a, b in zip(starts, stops)
+        ]
+        results['audios'] = np.stack(windows)[:, None].astype(
+            np.float32)  # (num_clips, 1, n_mels, length)
         return results
 
-    def _cut(self, feature: np.ndarray, start: int, stop: int, length: int, pad_value: float) -> np.ndarray:
-        """Frames ``[start, stop)`` of ``feature`` (n_mels, n_frames), fitted to (n_mels, length).
+    def _cut(self, feature: np.ndarray, start: int, stop: int, length: int,
+             pad_value: float) -> np.ndarray:
+        """Frames ``[start, stop)`` of ``feature`` (n_mels, n_frames), fitted
+        to (n_mels, length).
 
         A longer span is centre-cropped, a shorter one padded on the right;
         frames outside the feature are padded in place.
@@ -215,17 +254,23 @@ class SampleAudioWindows(BaseTransform):
             idx = idx[offset:offset + length]
         inside = (idx >= 0) & (idx < feature.shape[1])
         if len(idx) < length:
-            idx = np.concatenate([idx, np.full(length - len(idx), idx[-1])])  # repeats the last frame
-            inside = np.concatenate([inside, np.zeros(length - len(inside), bool)])
-        window = feature[:, np.clip(idx, 0, feature.shape[1] - 1)]  # edge padding
+            idx = np.concatenate([idx,
+                                  np.full(length - len(idx),
+                                          idx[-1])])  # repeats the last frame
+            inside = np.concatenate(
+                [inside, np.zeros(length - len(inside), bool)])
+        window = feature[:, np.clip(idx, 0,
+                                    feature.shape[1] - 1)]  # edge padding
         if self.pad_mode == 'constant':
             window[:, ~inside] = pad_value
         return window
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(window_seconds={self.window_seconds}, '
-                f'window_frames={self.window_frames}, num_clips={self.num_clips}, '
-                f'fallback_fps={self.fallback_fps}, pad_mode={self.pad_mode!r}, pad_value={self.pad_value})')
+        return (
+            f'{self.__class__.__name__}(window_seconds={self.window_seconds}, '
+            f'window_frames={self.window_frames}, num_clips={self.num_clips}, '
+            f'fallback_fps={self.fallback_fps}, pad_mode={self.pad_mode!r}, '
+            f'pad_value={self.pad_value})')
 
 
 @TRANSFORMS.register_module()
@@ -243,16 +288,24 @@ class AudioFrequencyTimeMask(BaseTransform):
         num_masks: masks of each kind. Default 1.
     """
 
-    def __init__(self, max_freq: int = 8, max_time: int = 10, num_masks: int = 1) -> None:
+    def __init__(self,
+                 max_freq: int = 8,
+                 max_time: int = 10,
+                 num_masks: int = 1) -> None:
         if min(max_freq, max_time, num_masks) < 0:
-            raise ValueError(f'max_freq, max_time and num_masks must be >= 0, got {max_freq}, {max_time}, '
-                             f'{num_masks}')
-        self.max_freq, self.max_time, self.num_masks = max_freq, max_time, num_masks
+            raise ValueError(
+                'max_freq, max_time and num_masks must be >= 0, got '
+                f'{max_freq}, {max_time}, {num_masks}')
+        self.max_freq = max_freq
+        self.max_time = max_time
+        self.num_masks = num_masks
 
     def transform(self, results: Dict) -> Dict:
-        audios = np.array(_require(results, 'audios', 'AudioFrequencyTimeMask'), copy=True)
+        audios = np.array(
+            _require(results, 'audios', 'AudioFrequencyTimeMask'), copy=True)
         floor = audios.min()
-        _, _, n_mels, n_frames = audios.shape  # (num_clips, 1, n_mels, n_frames)
+        # (num_clips, 1, n_mels, n_frames)
+        _, _, n_mels, n_frames = audios.shape
         for _ in range(self.num_masks):
             f = np.random.randint(0, min(self.max_freq, n_mels) + 1)
             f0 = np.random.randint(0, n_mels - f + 1)
@@ -264,5 +317,6 @@ class AudioFrequencyTimeMask(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(max_freq={self.max_freq}, max_time={self.max_time}, '
+        return (f'{self.__class__.__name__}(max_freq={self.max_freq}, '
+                f'max_time={self.max_time}, '
                 f'num_masks={self.num_masks})')

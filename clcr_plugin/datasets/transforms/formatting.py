@@ -22,32 +22,48 @@ class PackMultiModalInputs(PackActionInputs):
             model's backbones and data preprocessors are keyed by.
         meta_keys: keys copied into the data sample's metainfo when present.
             Default ``('img_shape', 'img_key', 'video_id', 'timestamp')``.
-        algorithm_keys: keys set as data sample fields when present. Default ``()``.
+        algorithm_keys: keys set as data sample fields when present.
+            Default ``()``.
 
     Raises:
         ValueError: ``modalities`` is empty.
         KeyError: a modality's results key is missing (the message names both).
     """
 
-    def __init__(self,
-                 modalities: Mapping[str, str],
-                 meta_keys: Sequence[str] = ('img_shape', 'img_key', 'video_id', 'timestamp'),
-                 algorithm_keys: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        modalities: Mapping[str, str],
+        meta_keys: Sequence[str] = ('img_shape', 'img_key', 'video_id',
+                                    'timestamp'),
+        algorithm_keys: Sequence[str] = ()
+    ) -> None:
         if not modalities:
-            raise ValueError('PackMultiModalInputs needs at least one modality, e.g. modalities=dict(rgb=\'imgs\')')
-        super().__init__(collect_keys=tuple(modalities.values()), meta_keys=meta_keys,
-                         algorithm_keys=algorithm_keys)
+            raise ValueError(
+                'PackMultiModalInputs needs at least one modality, e.g. '
+                'modalities=dict(rgb=\'imgs\')')
+        super().__init__(
+            collect_keys=tuple(modalities.values()),
+            meta_keys=meta_keys,
+            algorithm_keys=algorithm_keys)
         self.modalities = dict(modalities)
 
     def transform(self, results: Dict) -> Dict:
-        """Returns ``dict(inputs={modality: tensor}, data_samples=ActionDataSample)``."""
+        """Returns
+        ``dict(inputs={modality: tensor}, data_samples=ActionDataSample)``."""
         for modality, key in self.modalities.items():
             if key not in results:
-                raise KeyError(f'PackMultiModalInputs: modality {modality!r} reads results[{key!r}], which the '
-                               f'pipeline did not produce; available keys: {sorted(results)}')
+                raise KeyError(
+                    f'PackMultiModalInputs: modality {modality!r} reads '
+                    f'results[{key!r}], which the '
+                    'pipeline did not produce; available keys: '
+                    f'{sorted(results)}')
         packed = super().transform(results)
-        packed['inputs'] = {modality: packed['inputs'][key] for modality, key in self.modalities.items()}
+        packed['inputs'] = {
+            modality: packed['inputs'][key]
+            for modality, key in self.modalities.items()
+        }
         return packed
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(modalities={self.modalities}, meta_keys={self.meta_keys})'
+        return (f'{self.__class__.__name__}(modalities={self.modalities}, '
+                f'meta_keys={self.meta_keys})')

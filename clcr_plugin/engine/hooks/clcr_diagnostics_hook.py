@@ -1,13 +1,13 @@
-"""``CLCRDiagnosticsHook``: the neck's diagnostics in the training log, and averaged over val/test."""
+"""``CLCRDiagnosticsHook``: the neck's diagnostics in the training log, and
+averaged over val/test."""
 from typing import Dict, Optional
 
 import torch
+from mmaction.registry import HOOKS
 from mmengine.dist import all_reduce
 from mmengine.hooks import Hook, LoggerHook
 from mmengine.model import is_model_wrapper
 from torch import Tensor
-
-from mmaction.registry import HOOKS
 
 
 class _Meter:
@@ -19,12 +19,14 @@ class _Meter:
 
     def add(self, scalars: Dict[str, Tensor], weight: float) -> None:
         for key, value in scalars.items():
-            self.sums[key] = self.sums[key] + value * weight if key in self.sums else value * weight
+            self.sums[key] = self.sums[
+                key] + value * weight if key in self.sums else value * weight
         if scalars:
             self.count += weight
 
     def means(self, reduce: bool = False) -> Dict[str, float]:
-        """The weighted means (one host sync); ``reduce`` sums over distributed ranks first."""
+        """The weighted means (one host sync); ``reduce`` sums over distributed
+        ranks first."""
         if not self.sums:
             return {}
         totals = torch.stack([v.float() for v in self.sums.values()])
@@ -32,7 +34,10 @@ class _Meter:
         if reduce:
             all_reduce(totals, op='sum')
         values = totals.tolist()
-        return {key: v / max(values[-1], 1e-12) for key, v in zip(self.sums, values[:-1])}
+        return {
+            key: v / max(values[-1], 1e-12)
+            for key, v in zip(self.sums, values[:-1])
+        }
 
 
 @HOOKS.register_module()
@@ -44,7 +49,8 @@ class CLCRDiagnosticsHook(Hook):
     the latest forward; a neck without that method is skipped).
 
     * Training: accumulated on the device every iteration and written once
-      per logging interval as their mean to the MessageHub (``train/clcr_...``),
+      per logging interval as their mean to the MessageHub
+      (``train/clcr_...``),
       so ``LoggerHook`` prints them and visualiser backends record them; one
       host sync per interval.
     * Validation / test: sample-weighted means over the whole loop (summed
@@ -54,33 +60,45 @@ class CLCRDiagnosticsHook(Hook):
 
     Args:
         interval (int, optional): training iterations between two writes;
-            None takes the ``LoggerHook``'s interval (10 without one). Default None.
+            None takes the ``LoggerHook``'s interval (10 without one).
+            Default None.
     """
 
-    priority = 'NORMAL'  # before LoggerHook (BELOW_NORMAL), which prints what is in the MessageHub
+    # before LoggerHook (BELOW_NORMAL), which prints what is in the MessageHub
+    priority = 'NORMAL'
 
     def __init__(self, interval: Optional[int] = None) -> None:
         if interval is not None and interval < 1:
-            raise ValueError(f'CLCRDiagnosticsHook interval must be >= 1, got {interval}')
+            raise ValueError(
+                f'CLCRDiagnosticsHook interval must be >= 1, got {interval}')
         self.interval = interval
         self._meters = {'train': _Meter(), 'val': _Meter(), 'test': _Meter()}
 
     def before_run(self, runner) -> None:
         if self.interval is None:
-            loggers = [hook for hook in runner.hooks if isinstance(hook, LoggerHook)]
+            loggers = [
+                hook for hook in runner.hooks if isinstance(hook, LoggerHook)
+            ]
             self.interval = loggers[0].interval if loggers else 10
 
     @staticmethod
     def _neck_scalars(runner) -> Dict[str, Tensor]:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        read = getattr(getattr(model, 'neck', None), 'diagnostic_scalars', None)
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        read = getattr(
+            getattr(model, 'neck', None), 'diagnostic_scalars', None)
         return read() if callable(read) else {}
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs=None) -> None:
         meter = self._meters['train']
         meter.add(self._neck_scalars(runner), 1.0)
-        if self.every_n_inner_iters(batch_idx, self.interval) or self.end_of_epoch(runner.train_dataloader,
-                                                                                   batch_idx):
+        if self.every_n_inner_iters(batch_idx,
+                                    self.interval) or self.end_of_epoch(
+                                        runner.train_dataloader, batch_idx):
             for key, value in meter.means().items():
                 runner.message_hub.update_scalar(f'train/{key}', value)
             self._meters['train'] = _Meter()
@@ -89,8 +107,11 @@ class CLCRDiagnosticsHook(Hook):
         self._meters[mode] = _Meter()
 
     def _add_eval(self, runner, mode: str, data_batch) -> None:
-        samples = data_batch.get('data_samples') if isinstance(data_batch, dict) else None
-        self._meters[mode].add(self._neck_scalars(runner), 1.0 if samples is None else float(len(samples)))
+        samples = data_batch.get('data_samples') if isinstance(
+            data_batch, dict) else None
+        self._meters[mode].add(
+            self._neck_scalars(runner),
+            1.0 if samples is None else float(len(samples)))
 
     def _finish(self, runner, mode: str, metrics: Optional[dict]) -> None:
         means = self._meters[mode].means(reduce=True)
@@ -103,7 +124,11 @@ class CLCRDiagnosticsHook(Hook):
     def before_val_epoch(self, runner) -> None:
         self._start('val')
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+    def after_val_iter(self,
+                       runner,
+                       batch_idx: int,
+                       data_batch=None,
+                       outputs=None) -> None:
         self._add_eval(runner, 'val', data_batch)
 
     def after_val_epoch(self, runner, metrics: Optional[dict] = None) -> None:
@@ -112,7 +137,11 @@ class CLCRDiagnosticsHook(Hook):
     def before_test_epoch(self, runner) -> None:
         self._start('test')
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch=None,
+                        outputs=None) -> None:
         self._add_eval(runner, 'test', data_batch)
 
     def after_test_epoch(self, runner, metrics: Optional[dict] = None) -> None:

@@ -1,4 +1,5 @@
-"""``GradNormHook``: per-backbone gradient norms of every loss term, logged during training."""
+"""``GradNormHook``: per-backbone gradient norms of every loss term, logged
+during training."""
 import copy
 import json
 import os.path as osp
@@ -8,13 +9,12 @@ from typing import Dict, Iterator, List, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
+from mmaction.registry import HOOKS
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
-
-from mmaction.registry import HOOKS
 
 
 @HOOKS.register_module()
@@ -25,7 +25,8 @@ class GradNormHook(Hook):
     initialisation, when ``log_first``), the hook re-runs the model's data
     preprocessor and ``mode='loss'`` forward on the iteration's batch and, for
     every loss term (each key starting with ``'loss'``: ``loss_cls``,
-    ``loss_intra``, ``loss_pr``, ...), computes with :func:`torch.autograd.grad`
+    ``loss_intra``, ``loss_pr``, ...), computes with
+    :func:`torch.autograd.grad`
     the L2 norm of its gradient w.r.t. the parameters of each backbone
     (``model.backbones[m]`` of a multi-modal recognizer, else
     ``model.backbone``) and, with ``include_neck``, of ``model.neck``. It also
@@ -34,7 +35,8 @@ class GradNormHook(Hook):
     gradient (the sum of every other loss term) per parameter group.
 
     Written to the MessageHub (so ``LoggerHook`` prints them; between two
-    measurements it repeats the last one) as ``train/gradnorm_<loss key>_<group>``,
+    measurements it repeats the last one) as
+    ``train/gradnorm_<loss key>_<group>``,
     ``train/gradnorm_reg_<group>`` and ``train/gradcos_task_reg_<group>``, and
     appended as one JSON line per measurement (keys without ``train/``, plus
     ``iter``, ``epoch`` and the loss values) to ``<work_dir>/<out_file>``.
@@ -69,22 +71,32 @@ class GradNormHook(Hook):
                  log_first: bool = True,
                  out_file: str = 'grad_norms.jsonl') -> None:
         if interval < 1:
-            raise ValueError(f'GradNormHook: interval must be >= 1, got {interval}')
-        if not task_losses or not all(k.startswith('loss') for k in task_losses):
-            raise ValueError(f"GradNormHook: task_losses must be non-empty loss keys starting with 'loss', "
-                             f'got {list(task_losses)}')
+            raise ValueError(
+                f'GradNormHook: interval must be >= 1, got {interval}')
+        if not task_losses or not all(
+                k.startswith('loss') for k in task_losses):
+            raise ValueError(
+                "GradNormHook: task_losses must be non-empty loss keys "
+                "starting with 'loss', "
+                f'got {list(task_losses)}')
         self.interval = interval
         self.task_losses = tuple(task_losses)
         self.include_neck = include_neck
         self.log_first = log_first
         self.out_file = out_file
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs: Optional[dict] = None) -> None:
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs: Optional[dict] = None) -> None:
         if data_batch is None:
             return
-        if not (self.every_n_train_iters(runner, self.interval) or (self.log_first and runner.iter == 0)):
+        if not (self.every_n_train_iters(runner, self.interval) or
+                (self.log_first and runner.iter == 0)):
             return
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
         record = self.measure(model, data_batch)
         hub = MessageHub.get_current_instance()
         for key, value in record.items():
@@ -96,7 +108,8 @@ class GradNormHook(Hook):
                 f.write(json.dumps(line) + '\n')
 
     def measure(self, model: nn.Module, data_batch) -> Dict[str, float]:
-        """Loss values and gradient statistics of one batch, with the model's state left untouched.
+        """Loss values and gradient statistics of one batch, with the model's
+        state left untouched.
 
         Returns ``{'<loss key>': value, 'gradnorm_<loss key>_<group>': ...,
         'gradnorm_reg_<group>': ..., 'gradcos_task_reg_<group>': ...}``; a
@@ -105,12 +118,22 @@ class GradNormHook(Hook):
         groups = self.parameter_groups(model)
         with preserved_state(model):
             data = model.data_preprocessor(data_batch, True)
-            losses = model(**data, mode='loss') if isinstance(data, dict) else model(*data, mode='loss')
-            terms = {k: _as_scalar(v) for k, v in losses.items() if k.startswith('loss')}
+            losses = model(
+                **data, mode='loss') if isinstance(data, dict) else model(
+                    *data, mode='loss')
+            terms = {
+                k: _as_scalar(v)
+                for k, v in losses.items() if k.startswith('loss')
+            }
             missing = [k for k in self.task_losses if k not in terms]
             if missing:
-                raise KeyError(f'GradNormHook: task_losses {missing} are not among the loss terms {sorted(terms)}')
-            record: Dict[str, float] = {k: float(v.detach()) for k, v in terms.items()}
+                raise KeyError(
+                    f'GradNormHook: task_losses {missing} are not among the '
+                    f'loss terms {sorted(terms)}')
+            record: Dict[str, float] = {
+                k: float(v.detach())
+                for k, v in terms.items()
+            }
             names = list(groups)
             flat = [p for name in names for p in groups[name]]
             task: Dict[str, List[Tensor]] = {}
@@ -123,38 +146,56 @@ class GradNormHook(Hook):
                     start += len(groups[name])
                     record[f'gradnorm_{key}_{name}'] = _norm(part)
                     total = task if key in self.task_losses else reg
-                    total[name] = part if name not in total else [a + b for a, b in zip(total[name], part)]
+                    total[name] = part if name not in total else [
+                        a + b for a, b in zip(total[name], part)
+                    ]
         for name in reg:
             record[f'gradnorm_reg_{name}'] = _norm(reg[name])
             t_norm, r_norm = _norm(task[name]), record[f'gradnorm_reg_{name}']
             if t_norm > 0 and r_norm > 0:
-                dot = sum(float((a * b).sum()) for a, b in zip(task[name], reg[name]))
+                dot = sum(
+                    float((a * b).sum())
+                    for a, b in zip(task[name], reg[name]))
                 record[f'gradcos_task_reg_{name}'] = dot / (t_norm * r_norm)
         return record
 
-    def parameter_groups(self, model: nn.Module) -> Dict[str, List[nn.Parameter]]:
-        """``{group: trainable parameters}``: one group per backbone, plus ``neck`` with ``include_neck``."""
-        if isinstance(getattr(model, 'backbones', None), (nn.ModuleDict, Mapping)):
+    def parameter_groups(self,
+                         model: nn.Module) -> Dict[str, List[nn.Parameter]]:
+        """``{group: trainable parameters}``: one group per backbone, plus
+        ``neck`` with ``include_neck``."""
+        if isinstance(
+                getattr(model, 'backbones', None), (nn.ModuleDict, Mapping)):
             modules = dict(model.backbones.items())
         elif isinstance(getattr(model, 'backbone', None), nn.Module):
             modules = {'backbone': model.backbone}
         else:
-            raise ValueError(f'GradNormHook: {type(model).__name__} has neither `backbones` (a ModuleDict per '
-                             'modality) nor `backbone`')
+            raise ValueError(
+                f'GradNormHook: {type(model).__name__} has neither '
+                '`backbones` (a ModuleDict per '
+                'modality) nor `backbone`')
         if self.include_neck:
             if not isinstance(getattr(model, 'neck', None), nn.Module):
-                raise ValueError(f'GradNormHook: include_neck=True, but {type(model).__name__} has no neck')
+                raise ValueError('GradNormHook: include_neck=True, but '
+                                 f'{type(model).__name__} has no neck')
             modules['neck'] = model.neck
-        return {name: [p for p in m.parameters() if p.requires_grad] for name, m in modules.items()}
+        return {
+            name: [p for p in m.parameters() if p.requires_grad]
+            for name, m in modules.items()
+        }
 
 
 @contextmanager
 def preserved_state(model: nn.Module) -> Iterator[None]:
-    """Restore the model's buffers and ``training`` flags, the RNG states and the MessageHub scalars on exit."""
-    buffers = {name: buf.detach().clone() for name, buf in model.named_buffers()}
+    """Restore the model's buffers and ``training`` flags, the RNG states and
+    the MessageHub scalars on exit."""
+    buffers = {
+        name: buf.detach().clone()
+        for name, buf in model.named_buffers()
+    }
     modes = {name: m.training for name, m in model.named_modules()}
-    rng = (torch.get_rng_state(), torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
-           np.random.get_state(), random.getstate())
+    rng = (torch.get_rng_state(), torch.cuda.get_rng_state_all()
+           if torch.cuda.is_initialized() else None, np.random.get_state(),
+           random.getstate())
     hub = MessageHub.get_current_instance()
     scalars = copy.deepcopy(hub.log_scalars)
     try:
@@ -176,19 +217,26 @@ def preserved_state(model: nn.Module) -> Iterator[None]:
 
 
 def _as_scalar(value) -> Tensor:
-    """A loss entry (a tensor or a list of tensors, as mmengine's ``parse_losses`` accepts) as one scalar."""
+    """A loss entry (a tensor or a list of tensors, as mmengine's
+    ``parse_losses`` accepts) as one scalar."""
     if isinstance(value, Tensor):
         return value.mean()
     return sum(v.mean() for v in value)
 
 
 def _grads(loss: Tensor, params: List[nn.Parameter]) -> List[Tensor]:
-    """d loss / d params, zeros where a parameter is unused or the loss is constant."""
+    """d loss / d params, zeros where a parameter is unused or the loss is
+    constant."""
     if not loss.requires_grad or not params:
         return [torch.zeros_like(p) for p in params]
-    grads = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
-    return [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
+    grads = torch.autograd.grad(
+        loss, params, retain_graph=True, allow_unused=True)
+    return [
+        torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)
+    ]
 
 
 def _norm(tensors: List[Tensor]) -> float:
-    return float(torch.sqrt(sum((t.detach().double()**2).sum() for t in tensors))) if tensors else 0.0
+    return float(
+        torch.sqrt(sum((t.detach().double()**2).sum()
+                       for t in tensors))) if tensors else 0.0

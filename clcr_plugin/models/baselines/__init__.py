@@ -1,4 +1,5 @@
-"""Baseline fusions in plain PyTorch (no OpenMMLab imports), for comparisons with CLCR.
+"""Baseline fusions in plain PyTorch (no OpenMMLab imports), for comparisons
+with CLCR.
 
 Both take the deepest level of each modality, like most late-fusion work.
 """

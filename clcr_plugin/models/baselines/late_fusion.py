@@ -6,12 +6,15 @@ from torch import Tensor, nn
 
 
 def global_pool(x: Tensor) -> Tensor:
-    """Average a 2D map (N, C, H, W), 3D map (N, C, T, H, W) or sequence (N, T, C) to (N, C)."""
+    """Average a 2D map (N, C, H, W), 3D map (N, C, T, H, W) or sequence (N, T,
+    C) to (N, C)."""
     if x.dim() == 3:
         return x.mean(1)
     if x.dim() in (4, 5):
         return x.flatten(2).mean(-1)
-    raise ValueError(f'expected a (N, T, C), (N, C, H, W) or (N, C, T, H, W) feature, got {tuple(x.shape)}')
+    raise ValueError(
+        'expected a (N, T, C), (N, C, H, W) or (N, C, T, H, W) feature, got '
+        f'{tuple(x.shape)}')
 
 
 class ConcatPool(nn.Module):

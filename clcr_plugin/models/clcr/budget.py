@@ -37,25 +37,34 @@ class TokenBudget(nn.Module):
                  fixed_rate: Optional[float] = None) -> None:
         super().__init__()
         if fixed_rate is not None and not 0.0 < fixed_rate <= 1.0:
-            raise ValueError(f'token budget fixed_rate must be in (0, 1], got {fixed_rate}')
+            raise ValueError(
+                f'token budget fixed_rate must be in (0, 1], got {fixed_rate}')
         self.fixed_rate = fixed_rate
         if not 0.0 <= min_rate < init_rate < max_rate <= 1.0:
-            raise ValueError('token budget needs 0 <= min_rate < init_rate < max_rate <= 1; '
-                             f'got min_rate={min_rate}, init_rate={init_rate}, max_rate={max_rate}')
+            raise ValueError(
+                'token budget needs 0 <= min_rate < init_rate < max_rate <= '
+                '1; '
+                f'got min_rate={min_rate}, init_rate={init_rate}, '
+                f'max_rate={max_rate}')
         if score_scale <= 0:
-            raise ValueError(f'token budget score_scale must be positive, got {score_scale}')
+            raise ValueError(
+                f'token budget score_scale must be positive, got {score_scale}'
+            )
         self.min_rate, self.max_rate = min_rate, max_rate
         unit = (init_rate - min_rate) / (max_rate - min_rate)
-        self.rate_logit = nn.Parameter(torch.tensor(math.log(unit / (1.0 - unit))))
+        self.rate_logit = nn.Parameter(
+            torch.tensor(math.log(unit / (1.0 - unit))))
         # softplus^-1(score_scale)
-        self.scale_param = nn.Parameter(torch.tensor(math.log(math.expm1(score_scale))))
+        self.scale_param = nn.Parameter(
+            torch.tensor(math.log(math.expm1(score_scale))))
 
     @property
     def rate(self) -> Tensor:
         """Participation rate ``r`` (scalar)."""
         if self.fixed_rate is not None:
             return self.rate_logit.new_tensor(self.fixed_rate)
-        return self.min_rate + (self.max_rate - self.min_rate) * torch.sigmoid(self.rate_logit)
+        return self.min_rate + (self.max_rate - self.min_rate) * torch.sigmoid(
+            self.rate_logit)
 
     def forward(self, shared: Tensor, mask: Tensor) -> Tensor:
         """Gates for shared tokens.

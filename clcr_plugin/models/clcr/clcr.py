@@ -9,8 +9,8 @@ from torch import Tensor, nn
 from .hierarchy import SemanticHierarchyEncoder
 from .inter_cad import InterCAD
 from .intra_ced import IntraCED
-from .losses import (intra_level_loss, level_mixing_loss, private_redundancy_loss,
-                     shared_private_leakage_loss)
+from .losses import (intra_level_loss, level_mixing_loss,
+                     private_redundancy_loss, shared_private_leakage_loss)
 from .summary_memory import SummaryMemory
 
 LOSS_TERMS = ('intra', 'pr', 'sp', 'mix')
@@ -21,7 +21,8 @@ class CLCROutput:
     """What :class:`CLCR` returns.
 
     fused: (N, out_dim) task representation ``z_sh (+) u_pr``.
-    losses: the *weighted* regularisers ``loss_intra = lambda_intra * L_intra``,
+    losses: the *weighted* regularisers
+        ``loss_intra = lambda_intra * L_intra``,
         ``loss_pr``, ``loss_sp``, ``loss_mix`` (scalars), ready to be summed
         with the task loss.
     diagnostics: detached tensors: ``participation_rate`` (L,) realised mean
@@ -44,8 +45,10 @@ class CLCROutput:
     modalities: Tuple[str, ...] = field(default_factory=tuple)
 
 
-def diagnostic_scalars(diagnostics: Mapping[str, Tensor], modalities: Sequence[str]) -> Dict[str, Tensor]:
-    """:attr:`CLCROutput.diagnostics` as named detached 0-d tensors (no host sync).
+def diagnostic_scalars(diagnostics: Mapping[str, Tensor],
+                       modalities: Sequence[str]) -> Dict[str, Tensor]:
+    """:attr:`CLCROutput.diagnostics` as named detached 0-d tensors (no host
+    sync).
 
     ``clcr_rate_l{l}`` (realised participation rate of level l, 1-based),
     ``clcr_budget_l{l}`` (learned rate), ``clcr_omega_l{l}`` (mean level
@@ -55,17 +58,28 @@ def diagnostic_scalars(diagnostics: Mapping[str, Tensor], modalities: Sequence[s
     """
     d = diagnostics
     scalars = {}
-    for prefix, values in (('rate_l', d['participation_rate']), ('budget_l', d['budget_rate']),
+    for prefix, values in (('rate_l', d['participation_rate']),
+                           ('budget_l', d['budget_rate']),
                            ('omega_l', d['omega'].mean(0))):
-        scalars.update({f'clcr_{prefix}{i + 1}': v for i, v in enumerate(values.unbind())})
-    for prefix, values in (('weight_', d['modality_weights'].mean(0)), ('eta_', d['eta'].mean(0))):
-        scalars.update({f'clcr_{prefix}{m}': v for m, v in zip(modalities, values.unbind())})
-    scalars.update({f'clcr_reg_{term}': d[f'reg_{term}'] for term in LOSS_TERMS})
+        scalars.update({
+            f'clcr_{prefix}{i + 1}': v
+            for i, v in enumerate(values.unbind())
+        })
+    for prefix, values in (('weight_', d['modality_weights'].mean(0)),
+                           ('eta_', d['eta'].mean(0))):
+        scalars.update({
+            f'clcr_{prefix}{m}': v
+            for m, v in zip(modalities, values.unbind())
+        })
+    scalars.update(
+        {f'clcr_reg_{term}': d[f'reg_{term}']
+         for term in LOSS_TERMS})
     return scalars
 
 
 def masked_token_mean(tokens: Tensor, mask: Tensor) -> Tensor:
-    """Mean of (N, T, D) tokens over valid positions of (N, T) -> (N, D); zeros if none."""
+    """Mean of (N, T, D) tokens over valid positions of (N, T) -> (N, D); zeros
+    if none."""
     w = mask.to(tokens.dtype).unsqueeze(-1)
     return (tokens * w).sum(1) / w.sum(1).clamp_min(1.0)
 
@@ -74,7 +88,8 @@ class CLCR(nn.Module):
     """Cross-Level Co-Representation over any number of modalities and levels.
 
     Args:
-        modalities (dict): ``{name: dict(in_channels=[C_1..C_L], grids=[g_1..g_L])}``;
+        modalities (dict):
+            ``{name: dict(in_channels=[C_1..C_L], grids=[g_1..g_L])}``;
             each grid is ``(t,)`` for sequences, ``(h, w)`` for 2D maps or
             ``(t, h, w)`` for 3D maps (see :class:`TokenAdapter`).
         embed_dim (int): token width ``d``. Default 256.
@@ -84,9 +99,11 @@ class CLCR(nn.Module):
         budget (dict, optional): :class:`TokenBudget` arguments (``init_rate``
             0.68, ``min_rate`` 0.1, ``max_rate`` 1.0, ``score_scale`` 1.0).
             Default None (those defaults).
-        hidden_dim (int): width of InterCAD's anchor MLP and private gate. Default 128.
+        hidden_dim (int): width of InterCAD's anchor MLP and private gate.
+            Default 128.
         private_fusion (str): ``'sum'`` (width ``d_sh + d_pr``) or ``'concat'``
-            (width ``d_sh + M * d_pr``) of the gated private summaries. Default 'sum'.
+            (width ``d_sh + M * d_pr``) of the gated private summaries.
+            Default 'sum'.
         dropout (float): attention dropout of the exchange. Default 0.0.
         lambda_intra (float): weight of ``L_intra``. Default 0.1.
         lambda_pr (float): weight of ``L_pr``. Default 0.1.
@@ -98,7 +115,8 @@ class CLCR(nn.Module):
         reg_warmup (int): training steps over which the regulariser weights
             ramp linearly from 0 to their value. Default 0.
         level_fusion (str): ``'concat'`` keeps the omega-weighted levels side
-            by side, ``'sum'`` adds them (see :class:`InterCAD`). Default 'concat'.
+            by side, ``'sum'`` adds them (see :class:`InterCAD`).
+            Default 'concat'.
         shared_residual (bool): add the global shared context to the
             attended shared code (see :class:`InterCAD`). Default True.
         hierarchy (bool): use every level; False keeps the deepest level
@@ -140,53 +158,91 @@ class CLCR(nn.Module):
         self.modality_names = tuple(modalities)
         self.hierarchy, self.full_mix = hierarchy, full_mix
         if not hierarchy:  # the deepest level only
-            modalities = {m: {k: list(v)[-1:] for k, v in spec.items()} for m, spec in modalities.items()}
+            modalities = {
+                m: {
+                    k: list(v)[-1:]
+                    for k, v in spec.items()
+                }
+                for m, spec in modalities.items()
+            }
         self.encoder = SemanticHierarchyEncoder(modalities, embed_dim)
         self.num_levels = 1 if full_mix else self.encoder.num_levels
         if not intra_ced:
             shared_dim, private_dim = embed_dim, 0
         self.levels = nn.ModuleList(
-            IntraCED(self.modality_names, embed_dim, shared_dim, private_dim, num_heads, budget, dropout,
-                     split=intra_ced) for _ in range(self.num_levels))
-        self.aggregator = InterCAD(shared_dim, private_dim, self.num_levels, hidden_dim, len(self.modality_names),
-                                   private_fusion, level_fusion, shared_residual, selection=inter_cad)
+            IntraCED(
+                self.modality_names,
+                embed_dim,
+                shared_dim,
+                private_dim,
+                num_heads,
+                budget,
+                dropout,
+                split=intra_ced) for _ in range(self.num_levels))
+        self.aggregator = InterCAD(
+            shared_dim,
+            private_dim,
+            self.num_levels,
+            hidden_dim,
+            len(self.modality_names),
+            private_fusion,
+            level_fusion,
+            shared_residual,
+            selection=inter_cad)
         if reg_warmup < 0:
-            raise ValueError(f'reg_warmup must be >= 0 steps, got {reg_warmup}')
+            raise ValueError(
+                f'reg_warmup must be >= 0 steps, got {reg_warmup}')
         self.memory = SummaryMemory(reg_memory)
         self.reg_warmup = reg_warmup
         self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
         self.out_dim = self.aggregator.out_dim
-        self.loss_weights = dict(intra=float(lambda_intra), pr=float(lambda_pr), sp=float(lambda_sp),
-                                 mix=float(lambda_mix))
-        negative = {f'lambda_{k}': v for k, v in self.loss_weights.items() if v < 0}
+        self.loss_weights = dict(
+            intra=float(lambda_intra),
+            pr=float(lambda_pr),
+            sp=float(lambda_sp),
+            mix=float(lambda_mix))
+        negative = {
+            f'lambda_{k}': v
+            for k, v in self.loss_weights.items() if v < 0
+        }
         if negative:
             raise ValueError(f'loss weights must be >= 0, got {negative}')
 
     def _check_inputs(self, feats: Mapping[str, Sequence[Tensor]]) -> None:
         unknown = set(feats) - set(self.modality_names)
         if unknown:
-            raise KeyError(f'unknown modalities {sorted(unknown)}; CLCR is configured for '
-                           f'{list(self.modality_names)}')
+            raise KeyError(
+                f'unknown modalities {sorted(unknown)}; CLCR is configured '
+                'for '
+                f'{list(self.modality_names)}')
         if not feats:
-            raise ValueError(f'CLCR got no modality; configured: {list(self.modality_names)}')
+            raise ValueError('CLCR got no modality; configured: '
+                             f'{list(self.modality_names)}')
 
     def _to_all_slots(self, x: Tensor, names: List[str]) -> Tensor:
-        """(N, M_given, ...) in ``names`` order -> (N, M, ...) in configured order, zeros for absent ones."""
+        """(N, M_given, ...) in ``names`` order -> (N, M, ...) in configured
+        order, zeros for absent ones."""
         if len(names) == len(self.modality_names):
             return x
-        slots = torch.tensor([self.modality_names.index(m) for m in names], device=x.device)
-        return x.new_zeros(x.shape[0], len(self.modality_names), *x.shape[2:]).index_copy(1, slots, x)
+        slots = torch.tensor([self.modality_names.index(m) for m in names],
+                             device=x.device)
+        return x.new_zeros(x.shape[0], len(self.modality_names),
+                           *x.shape[2:]).index_copy(1, slots, x)
 
     def forward(self,
                 feats: Mapping[str, Sequence[Tensor]],
-                masks: Optional[Mapping[str, Sequence[Optional[Tensor]]]] = None,
-                available: Optional[Mapping[str, Tensor]] = None) -> CLCROutput:
+                masks: Optional[Mapping[str,
+                                        Sequence[Optional[Tensor]]]] = None,
+                available: Optional[Mapping[str,
+                                            Tensor]] = None) -> CLCROutput:
         """Fuse per-level features of the modalities given.
 
         Args:
             feats: ``{modality: [level-1 .. level-L features]}``, any subset of
-                the configured modalities (a missing key is a missing modality).
-            masks: optional ``{modality: [(N, T) padding mask or None per level]}``
+                the configured modalities (a missing key is a missing
+                modality).
+            masks: optional
+                ``{modality: [(N, T) padding mask or None per level]}``
                 for sequence inputs (True = valid step).
             available: optional ``{modality: (N,) bool}``; False drops that
                 modality for that sample (per-sample missing modality).
@@ -195,27 +251,42 @@ class CLCR(nn.Module):
             :class:`CLCROutput`.
         """
         self._check_inputs(feats)
-        names = [m for m in self.modality_names if m in feats]  # configured order
+        names = [m for m in self.modality_names
+                 if m in feats]  # configured order
         if not self.hierarchy:
             feats = {m: list(feats[m])[-1:] for m in names}
-            masks = {m: list(v)[-1:] for m, v in masks.items()} if masks else None
+            masks = {
+                m: list(v)[-1:]
+                for m, v in masks.items()
+            } if masks else None
         encoded = self.encoder({m: feats[m] for m in names}, masks)
         if self.full_mix:  # one level holding every level's tokens
-            encoded = {m: [(torch.cat([t for t, _ in lv], 1), torch.cat([k for _, k in lv], 1))]
-                       for m, lv in encoded.items()}
+            encoded = {
+                m: [(torch.cat([t for t, _ in lv],
+                               1), torch.cat([k for _, k in lv], 1))]
+                for m, lv in encoded.items()
+            }
         N = encoded[names[0]][0][0].shape[0]
         device = encoded[names[0]][0][0].device
-        avail = torch.stack([
-            (available or {}).get(m, torch.ones(N, dtype=torch.bool, device=device)).to(device, torch.bool)
-            for m in names], dim=1)  # (N, M_given)
+        avail = torch.stack([(available or {}).get(
+            m, torch.ones(N, dtype=torch.bool, device=device)).to(
+                device, torch.bool) for m in names],
+                            dim=1)  # (N, M_given)
 
         shared, shared_before, private, rates = [], [], [], []
         for level, intra in enumerate(self.levels):
-            masks_l = {m: encoded[m][level][1] & avail[:, i:i + 1] for i, m in enumerate(names)}
+            masks_l = {
+                m: encoded[m][level][1] & avail[:, i:i + 1]
+                for i, m in enumerate(names)
+            }
             out = intra({m: encoded[m][level][0] for m in names}, masks_l)
 
-            def summaries(tokens: Dict[str, Tensor]) -> Tensor:  # (N, M_given, D) token means per modality
-                return torch.stack([masked_token_mean(tokens[m], masks_l[m]) for m in names], 1)
+            def summaries(
+                tokens: Dict[str, Tensor]
+            ) -> Tensor:  # (N, M_given, D) token means per modality
+                return torch.stack(
+                    [masked_token_mean(tokens[m], masks_l[m]) for m in names],
+                    1)
 
             shared.append(summaries(out.shared))
             shared_before.append(summaries(out.shared_before))
@@ -227,31 +298,55 @@ class CLCR(nn.Module):
         shared_before_t = torch.stack(shared_before, 2)
         private_t = torch.stack(private, 2)  # (N, M_given, L, d_pr)
 
-        # InterCAD sees every configured modality (absent ones zero and masked),
+        # InterCAD sees every configured modality (absent ones zero and
+        # masked),
         # so its output layout does not depend on which modalities are given.
-        summaries_all = {k: self._to_all_slots(v, names) for k, v in
-                         (('shared', shared_t), ('shared_before', shared_before_t), ('private', private_t))}
-        agg = self.aggregator(summaries_all['shared'], summaries_all['private'], self._to_all_slots(avail, names))
-        raw = self._regularisers(shared_before_t, shared_t, private_t, avail, agg.omega, tuple(names))
+        summaries_all = {
+            k: self._to_all_slots(v, names)
+            for k, v in (('shared', shared_t), ('shared_before',
+                                                shared_before_t), ('private',
+                                                                   private_t))
+        }
+        agg = self.aggregator(summaries_all['shared'],
+                              summaries_all['private'],
+                              self._to_all_slots(avail, names))
+        raw = self._regularisers(shared_before_t, shared_t, private_t, avail,
+                                 agg.omega, tuple(names))
         ramp = 1.0
         if self.training:
             self.train_steps += 1
             if self.reg_warmup:
-                ramp = (self.train_steps.float() / self.reg_warmup).clamp(max=1.0)
-        losses = {f'loss_{k}': ramp * self.loss_weights[k] * v for k, v in raw.items()}
-        diagnostics = {
-            'participation_rate': torch.stack(rates).detach(),
-            'budget_rate': torch.stack([intra.budget.rate if intra.budget is not None else shared_t.new_ones(())
-                                        for intra in self.levels]).detach(),
-            'omega': agg.omega.detach(),
-            'modality_weights': agg.modality_weights.detach(),
-            'eta': agg.eta.detach(),
-            **{f'reg_{k}': v.detach() for k, v in raw.items()},
+                ramp = (self.train_steps.float() /
+                        self.reg_warmup).clamp(max=1.0)
+        losses = {
+            f'loss_{k}': ramp * self.loss_weights[k] * v
+            for k, v in raw.items()
         }
-        return CLCROutput(agg.fused, losses, diagnostics, summaries_all, self.modality_names)
+        diagnostics = {
+            'participation_rate':
+            torch.stack(rates).detach(),
+            'budget_rate':
+            torch.stack([
+                intra.budget.rate
+                if intra.budget is not None else shared_t.new_ones(())
+                for intra in self.levels
+            ]).detach(),
+            'omega':
+            agg.omega.detach(),
+            'modality_weights':
+            agg.modality_weights.detach(),
+            'eta':
+            agg.eta.detach(),
+            **{
+                f'reg_{k}': v.detach()
+                for k, v in raw.items()
+            },
+        }
+        return CLCROutput(agg.fused, losses, diagnostics, summaries_all,
+                          self.modality_names)
 
-
-    def _regularisers(self, shared_before: Tensor, shared: Tensor, private: Tensor, avail: Tensor, omega: Tensor,
+    def _regularisers(self, shared_before: Tensor, shared: Tensor,
+                      private: Tensor, avail: Tensor, omega: Tensor,
                       layout: Tuple[str, ...]) -> Dict[str, Tensor]:
         """Unweighted ``L_intra``, ``L_pr``, ``L_sp``, ``L_mix``.
 
@@ -261,19 +356,31 @@ class CLCR(nn.Module):
         """
         if private.shape[-1] == 0:
             zero = shared.new_zeros(())
-            return dict(intra=zero, pr=zero, sp=zero, mix=level_mixing_loss(omega))
+            return dict(
+                intra=zero, pr=zero, sp=zero, mix=level_mixing_loss(omega))
         streams = self.memory.extend_batch(
-            dict(shared_before=shared_before, shared=shared, private=private, available=avail), layout)
+            dict(
+                shared_before=shared_before,
+                shared=shared,
+                private=private,
+                available=avail), layout)
         return {
-            'intra': intra_level_loss(streams['shared_before'], streams['private'], streams['available']),
-            'pr': private_redundancy_loss(streams['private'], streams['available']),
-            'sp': shared_private_leakage_loss(streams['shared'], streams['private'], streams['available']),
-            'mix': level_mixing_loss(omega),
+            'intra':
+            intra_level_loss(streams['shared_before'], streams['private'],
+                             streams['available']),
+            'pr':
+            private_redundancy_loss(streams['private'], streams['available']),
+            'sp':
+            shared_private_leakage_loss(streams['shared'], streams['private'],
+                                        streams['available']),
+            'mix':
+            level_mixing_loss(omega),
         }
 
 
 def clcr_arguments() -> Dict[str, inspect.Parameter]:
-    """The keyword arguments of :class:`CLCR` (besides ``modalities``), with their defaults."""
+    """The keyword arguments of :class:`CLCR` (besides ``modalities``), with
+    their defaults."""
     params = dict(inspect.signature(CLCR.__init__).parameters)
     params.pop('self')
     params.pop('modalities')
@@ -281,6 +388,7 @@ def clcr_arguments() -> Dict[str, inspect.Parameter]:
 
 
 def clcr_args_doc() -> str:
-    """The ``Args:`` entries of :class:`CLCR`'s docstring, as written there (one source for wrappers)."""
+    """The ``Args:`` entries of :class:`CLCR`'s docstring, as written there
+    (one source for wrappers)."""
     doc = inspect.cleandoc(CLCR.__doc__)
     return doc[doc.index('Args:') + len('Args:'):].strip('\n')

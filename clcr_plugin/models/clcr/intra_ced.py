@@ -53,19 +53,30 @@ class IntraCED(nn.Module):
                  split: bool = True) -> None:
         super().__init__()
         self.split = split
-        self.bases = SharedPrivateBases(embed_dim, shared_dim, private_dim, modalities) if split else None
+        self.bases = SharedPrivateBases(embed_dim, shared_dim, private_dim,
+                                        modalities) if split else None
         self.budget = TokenBudget(**(budget or {})) if split else None
-        self.exchange = SharedExchange(shared_dim if split else embed_dim, num_heads, dropout)
+        self.exchange = SharedExchange(shared_dim if split else embed_dim,
+                                       num_heads, dropout)
 
-    def forward(self, tokens: Mapping[str, Tensor], masks: Mapping[str, Tensor]) -> IntraCEDOutput:
+    def forward(self, tokens: Mapping[str, Tensor],
+                masks: Mapping[str, Tensor]) -> IntraCEDOutput:
         """Args: tokens ``{m: (N, T_m, d)}``, masks ``{m: (N, T_m)}`` bool."""
         names = list(tokens)
         if self.split:
             shared, private = self.bases(dict(tokens))
             gates = {m: self.budget(shared[m], masks[m]) for m in names}
         else:
-            shared, private = dict(tokens), {m: tokens[m][..., :0] for m in names}
+            shared, private = dict(tokens), {
+                m: tokens[m][..., :0]
+                for m in names
+            }
             gates = {m: masks[m].to(tokens[m].dtype) for m in names}
-        messages = self.exchange([shared[m] for m in names], [gates[m] for m in names])
+        messages = self.exchange([shared[m] for m in names],
+                                 [gates[m] for m in names])
         exchanged = {m: shared[m] + msg for m, msg in zip(names, messages)}
-        return IntraCEDOutput(shared=exchanged, shared_before=shared, private=private, gates=gates)
+        return IntraCEDOutput(
+            shared=exchanged,
+            shared_before=shared,
+            private=private,
+            gates=gates)

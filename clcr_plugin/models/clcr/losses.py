@@ -23,11 +23,13 @@ def _standardise(x: Tensor, weight: Tensor) -> Tensor:
     total = weight.sum().clamp_min(1.0)
     mean = (x * weight).sum(0, keepdim=True) / total
     centred = (x - mean) * weight
-    var = (centred ** 2).sum(0, keepdim=True) / total
+    var = (centred**2).sum(0, keepdim=True) / total
     return centred / torch.sqrt(var + EPS)
 
 
-def cross_correlation_penalty(x: Tensor, y: Tensor, weight: Optional[Tensor] = None) -> Tensor:
+def cross_correlation_penalty(x: Tensor,
+                              y: Tensor,
+                              weight: Optional[Tensor] = None) -> Tensor:
     """Mean squared batch cross-correlation of two streams.
 
     Args:
@@ -43,17 +45,21 @@ def cross_correlation_penalty(x: Tensor, y: Tensor, weight: Optional[Tensor] = N
         weight = x.new_ones(x.shape[0])
     w = weight.to(x.dtype).unsqueeze(-1)
     n = w.sum()
-    corr = _standardise(x, w).T @ _standardise(y, w) / n.clamp_min(1.0)  # (D1, D2)
+    corr = _standardise(x, w).T @ _standardise(y, w) / n.clamp_min(
+        1.0)  # (D1, D2)
     chance = corr.numel() / (n - 1.0).clamp_min(1.0)
-    excess = ((corr ** 2).sum() - chance).clamp_min(0.0) / min(corr.shape)
+    excess = ((corr**2).sum() - chance).clamp_min(0.0) / min(corr.shape)
     return torch.where(n > 2, excess, torch.zeros_like(excess))
 
 
-def intra_level_loss(shared: Tensor, private: Tensor, available: Tensor) -> Tensor:
-    """``L_intra``: private vs private across modalities, private vs shared within one.
+def intra_level_loss(shared: Tensor, private: Tensor,
+                     available: Tensor) -> Tensor:
+    """``L_intra``: private vs private across modalities, private vs shared
+    within one.
 
     Args:
-        shared: (N, M, L, d_sh) per-level shared summaries (before the exchange).
+        shared: (N, M, L, d_sh) per-level shared summaries (before the
+            exchange).
         private: (N, M, L, d_pr) per-level private summaries.
         available: (N, M) bool.
 
@@ -65,42 +71,59 @@ def intra_level_loss(shared: Tensor, private: Tensor, available: Tensor) -> Tens
     terms = []
     for level in range(L):
         for m in range(M):
-            terms.append(cross_correlation_penalty(private[:, m, level], shared[:, m, level], avail[:, m]))
+            terms.append(
+                cross_correlation_penalty(private[:, m, level],
+                                          shared[:, m, level], avail[:, m]))
         for m, n in combinations(range(M), 2):
-            terms.append(cross_correlation_penalty(private[:, m, level], private[:, n, level],
-                                                   avail[:, m] * avail[:, n]))
+            terms.append(
+                cross_correlation_penalty(private[:, m, level], private[:, n,
+                                                                        level],
+                                          avail[:, m] * avail[:, n]))
     return torch.stack(terms).mean()
 
 
 def private_redundancy_loss(private: Tensor, available: Tensor) -> Tensor:
-    """``L_pr``: correlation of one modality's private summaries across levels l != k.
+    """``L_pr``: correlation of one modality's private summaries across levels
+    l != k.
 
     Args: private (N, M, L, d_pr), available (N, M) bool. Zero when L == 1.
     """
     N, M, L, _ = private.shape
     avail = available.to(private.dtype)
-    terms = [cross_correlation_penalty(private[:, m, l], private[:, m, k], avail[:, m])
-             for m in range(M) for l, k in combinations(range(L), 2)]
+    terms = [
+        cross_correlation_penalty(private[:, m, j], private[:, m, k],
+                                  avail[:, m]) for m in range(M)
+        for j, k in combinations(range(L), 2)
+    ]
     return torch.stack(terms).mean() if terms else private.new_zeros(())
 
 
-def shared_private_leakage_loss(shared: Tensor, private: Tensor, available: Tensor) -> Tensor:
-    """``L_sp``: correlation of shared summaries of level l with private of level k != l.
+def shared_private_leakage_loss(shared: Tensor, private: Tensor,
+                                available: Tensor) -> Tensor:
+    """``L_sp``: correlation of shared summaries of level l with private of
+    level k != l.
 
-    Args: shared (N, M, L, d_sh), private (N, M, L, d_pr), available (N, M). Zero when L == 1.
+    Args: shared (N, M, L, d_sh), private (N, M, L, d_pr), available (N, M).
+        Zero when L == 1.
     """
     N, M, L, _ = shared.shape
     avail = available.to(shared.dtype)
-    terms = [cross_correlation_penalty(shared[:, m, l], private[:, m, k], avail[:, m])
-             for m in range(M) for l, k in permutations(range(L), 2)]
+    terms = [
+        cross_correlation_penalty(shared[:, m, j], private[:, m, k],
+                                  avail[:, m]) for m in range(M)
+        for j, k in permutations(range(L), 2)
+    ]
     return torch.stack(terms).mean() if terms else shared.new_zeros(())
 
 
 def level_mixing_loss(omega: Tensor) -> Tensor:
-    """``L_mix``: joint activation ``omega_l * omega_k`` of non-adjacent levels (|l - k| > 1).
+    """``L_mix``: joint activation ``omega_l * omega_k`` of non-adjacent levels
+    (|l - k| > 1).
 
     Args: omega (N, L) level weights. Zero when L <= 2.
     """
     L = omega.shape[-1]
-    far = torch.ones(L, L, device=omega.device).triu(diagonal=2)  # pairs l < k - 1
-    return torch.einsum('nl,nk,lk->n', omega, omega, far.to(omega.dtype)).mean()
+    far = torch.ones(
+        L, L, device=omega.device).triu(diagonal=2)  # pairs l < k - 1
+    return torch.einsum('nl,nk,lk->n', omega, omega,
+                        far.to(omega.dtype)).mean()

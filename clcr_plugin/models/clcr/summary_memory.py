@@ -20,30 +20,42 @@ class SummaryMemory(nn.Module):
     def __init__(self, capacity: int) -> None:
         super().__init__()
         if capacity < 0:
-            raise ValueError(f"reg_memory must be >= 0 samples, got {capacity}")
+            raise ValueError(
+                f"reg_memory must be >= 0 samples, got {capacity}")
         self.capacity = capacity
         self._store: Dict[str, Tensor] = {}
         self._key: Tuple = ()
         self._next = 0
         self._size = 0
 
-    def extend_batch(self, streams: Dict[str, Tensor], key: Tuple) -> Dict[str, Tensor]:
-        """Return ``streams`` with the memory appended along dim 0, then store them.
+    def extend_batch(self, streams: Dict[str, Tensor],
+                     key: Tuple) -> Dict[str, Tensor]:
+        """Return ``streams`` with the memory appended along dim 0, then store
+        them.
 
         Args:
             streams: ``{name: (N, ...)}`` tensors of the current batch (one key
                 must be ``'available'``); memory rows are detached.
-            key: layout identity (e.g. present modality names); a new key resets.
+            key: layout identity (e.g. present modality names); a new key
+                resets.
         """
         if self.capacity == 0 or not self.training:
             return streams
-        if key != self._key or any(k not in self._store or self._store[k].shape[1:] != v.shape[1:]
-                                   for k, v in streams.items()):
-            self._store = {k: v.new_zeros(self.capacity, *v.shape[1:]) for k, v in streams.items()}
+        if key != self._key or any(
+                k not in self._store or self._store[k].shape[1:] != v.shape[1:]
+                for k, v in streams.items()):
+            self._store = {
+                k: v.new_zeros(self.capacity, *v.shape[1:])
+                for k, v in streams.items()
+            }
             self._key, self._next, self._size = key, 0, 0
-        out = {k: torch.cat([v, self._store[k][:self._size]], 0) for k, v in streams.items()}
+        out = {
+            k: torch.cat([v, self._store[k][:self._size]], 0)
+            for k, v in streams.items()
+        }
         N = next(iter(streams.values())).shape[0]
-        idx = (self._next + torch.arange(min(N, self.capacity))) % self.capacity
+        idx = (self._next +
+               torch.arange(min(N, self.capacity))) % self.capacity
         for k, v in streams.items():
             self._store[k][idx.to(v.device)] = v[-len(idx):].detach()
         self._next = int((self._next + len(idx)) % self.capacity)

@@ -2,14 +2,13 @@
 import textwrap
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
+from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from mmaction.registry import MODELS
-
 from ..clcr import CLCR, clcr_args_doc, clcr_arguments, diagnostic_scalars
-from .shape_inference import (LevelShapes, copy_config, fill_or_check_channels, fill_or_check_grid,
-                              shapes_of)
+from .shape_inference import (LevelShapes, copy_config, fill_or_check_channels,
+                              fill_or_check_grid, shapes_of)
 
 _DOC = """Cross-Level Co-Representation fusion neck.
 
@@ -44,16 +43,21 @@ _DOC = """Cross-Level Co-Representation fusion neck.
 class CLCRFusion(BaseModule):
     __doc__ = _DOC.format(args=textwrap.indent(clcr_args_doc(), ' ' * 4))
 
-    def __init__(self, modalities: Mapping[str, Mapping], init_cfg: Optional[dict] = None, **clcr_kwargs) -> None:
+    def __init__(self,
+                 modalities: Mapping[str, Mapping],
+                 init_cfg: Optional[dict] = None,
+                 **clcr_kwargs) -> None:
         allowed = clcr_arguments()
         unknown = sorted(set(clcr_kwargs) - set(allowed))
         if unknown:
-            raise KeyError(f'CLCRFusion got unknown arguments {unknown}; allowed: '
-                           f"{['modalities', *allowed, 'init_cfg']}")
+            raise KeyError(
+                f'CLCRFusion got unknown arguments {unknown}; allowed: '
+                f"{['modalities', *allowed, 'init_cfg']}")
         super().__init__(init_cfg=init_cfg)
         self.clcr = CLCR(modalities, **clcr_kwargs)
         self.out_channels = self.clcr.out_dim
-        self._diagnostics: Dict[str, Tensor] = {}  # detached diagnostics of the latest forward
+        # detached diagnostics of the latest forward
+        self._diagnostics: Dict[str, Tensor] = {}
 
     @classmethod
     def complete_config(cls, cfg: Mapping, level_shapes: LevelShapes) -> dict:
@@ -62,7 +66,8 @@ class CLCRFusion(BaseModule):
 
         Args:
             cfg (dict): the neck config.
-            level_shapes (dict): ``{modality: [feature shape (1, ...) per level]}``.
+            level_shapes (dict):
+                ``{modality: [feature shape (1, ...) per level]}``.
         """
         cfg = copy_config(cfg)
         modalities = cfg.get('modalities') or {m: {} for m in level_shapes}
@@ -71,27 +76,39 @@ class CLCRFusion(BaseModule):
             key = f'neck.modalities.{m}'
             shapes = shapes_of(level_shapes, m, 'neck.modalities')
             spec = dict(spec or {})
-            spec['in_channels'] = fill_or_check_channels(spec.get('in_channels'), shapes, f'{key}.in_channels')
+            spec['in_channels'] = fill_or_check_channels(
+                spec.get('in_channels'), shapes, f'{key}.in_channels')
             grids = spec.get('grids')
             if grids is not None and len(grids) != len(shapes):
-                raise ValueError(f'{key}.grids lists {len(grids)} levels, but the backbone gives {len(shapes)}')
-            spec['grids'] = [fill_or_check_grid(None if grids is None else grids[i], s, f'{key}.grids[{i}]')
-                             for i, s in enumerate(shapes)]
+                raise ValueError(
+                    f'{key}.grids lists {len(grids)} levels, but the backbone '
+                    f'gives {len(shapes)}')
+            spec['grids'] = [
+                fill_or_check_grid(None if grids is None else grids[i], s,
+                                   f'{key}.grids[{i}]')
+                for i, s in enumerate(shapes)
+            ]
             completed[m] = spec
         cfg['modalities'] = completed
         return cfg
 
     def diagnostic_scalars(self) -> Dict[str, Tensor]:
-        """Named detached 0-d tensors of the latest forward ({} before the first); see
+        """Named detached 0-d tensors of the latest forward ({} before the
+        first); see
         :func:`~clcr_plugin.models.clcr.diagnostic_scalars`."""
-        return diagnostic_scalars(self._diagnostics, self.clcr.modality_names) if self._diagnostics else {}
+        return diagnostic_scalars(
+            self._diagnostics,
+            self.clcr.modality_names) if self._diagnostics else {}
 
-    def forward(self,
-                x: Mapping[str, Sequence[Tensor]],
-                data_samples: Optional[list] = None,
-                available: Optional[Mapping[str, Tensor]] = None,
-                masks: Optional[Mapping[str, Sequence[Optional[Tensor]]]] = None) -> Tuple[Tensor, Dict[str, Tensor]]:
-        """Fuse; ``masks`` are optional sequence padding masks (see :class:`CLCR`)."""
+    def forward(
+        self,
+        x: Mapping[str, Sequence[Tensor]],
+        data_samples: Optional[list] = None,
+        available: Optional[Mapping[str, Tensor]] = None,
+        masks: Optional[Mapping[str, Sequence[Optional[Tensor]]]] = None
+    ) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """Fuse; ``masks`` are optional sequence padding masks (see
+        :class:`CLCR`)."""
         out = self.clcr(x, masks, available)
         self._diagnostics = out.diagnostics
         return out.fused, (out.losses if self.training else {})

@@ -23,16 +23,21 @@ def copy_config(cfg: Mapping) -> Dict[str, Any]:
     return copy.deepcopy(dict(cfg))
 
 
-def shapes_of(level_shapes: LevelShapes, modality: str, key: str) -> List[torch.Size]:
-    """The level shapes of ``modality``; a KeyError naming ``key`` if no backbone gives it."""
+def shapes_of(level_shapes: LevelShapes, modality: str,
+              key: str) -> List[torch.Size]:
+    """The level shapes of ``modality``; a KeyError naming ``key`` if no
+    backbone gives it."""
     if modality not in level_shapes:
-        raise KeyError(f'{key} names modality {modality!r}, but the recognizer has backbones for '
-                       f'{sorted(level_shapes)}')
+        raise KeyError(
+            f'{key} names modality {modality!r}, but the recognizer has '
+            'backbones for '
+            f'{sorted(level_shapes)}')
     return list(level_shapes[modality])
 
 
 def fill_or_check(given: Any, found: Any, key: str) -> Any:
-    """``found`` when ``given`` is None; else ``given``, which must equal ``found``."""
+    """``found`` when ``given`` is None; else ``given``, which must equal
+    ``found``."""
     if given is None:
         return found
     if given != found:
@@ -40,25 +45,32 @@ def fill_or_check(given: Any, found: Any, key: str) -> Any:
     return given
 
 
-def fill_or_check_channels(given: Any, shapes: Sequence[torch.Size], key: str) -> List[int]:
-    """Per-level channels: filled from ``shapes`` when ``given`` is None, else checked level by level."""
+def fill_or_check_channels(given: Any, shapes: Sequence[torch.Size],
+                           key: str) -> List[int]:
+    """Per-level channels: filled from ``shapes`` when ``given`` is None, else
+    checked level by level."""
     found = [feature_channels(s) for s in shapes]
     if given is None:
         return found
     given = list(given)
     if len(given) != len(found):
-        raise ValueError(f'{key} lists {len(given)} levels {given}, but the backbone gives {len(found)}: {found}')
+        raise ValueError(
+            f'{key} lists {len(given)} levels {given}, but the backbone gives '
+            f'{len(found)}: {found}')
     for i, (g, f) in enumerate(zip(given, found)):
         fill_or_check(g, f, f'{key}[{i}]')
     return given
 
 
 def fill_or_check_grid(given: Any, shape: torch.Size, key: str) -> Any:
-    """A token grid: :func:`default_grid` of ``shape`` when ``given`` is None, else checked for its rank."""
+    """A token grid: :func:`default_grid` of ``shape`` when ``given`` is None,
+    else checked for its rank."""
     if given is None:
         return default_grid(shape)
     rank = feature_grid_rank(shape)
     if len(given) != rank:
-        raise ValueError(f'{key}={tuple(given)} has {len(given)} entries, but the backbone gives a feature of shape '
-                         f'{tuple(shape)}, which takes a grid of {rank}')
+        raise ValueError(
+            f'{key}={tuple(given)} has {len(given)} entries, but the backbone '
+            'gives a feature of shape '
+            f'{tuple(shape)}, which takes a grid of {rank}')
     return given

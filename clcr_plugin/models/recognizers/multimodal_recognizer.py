@@ -1,13 +1,13 @@
-"""``MultiModalRecognizer``: one zoo backbone per modality, a fusion neck, a head."""
+"""``MultiModalRecognizer``: one zoo backbone per modality, a fusion neck, a
+head."""
 import copy
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
+from mmaction.registry import MODELS
 from mmengine.model import BaseModel, merge_dict
 from mmengine.registry import DefaultScope
 from torch import Tensor, nn
-
-from mmaction.registry import MODELS
 
 from ..clcr.modality_dropout import modality_dropout_mask
 
@@ -31,7 +31,8 @@ class StageTaps(nn.Module):
         modality: name used in error messages.
     """
 
-    def __init__(self, backbone: nn.Module, levels: Optional[LevelSpec], modality: str) -> None:
+    def __init__(self, backbone: nn.Module, levels: Optional[LevelSpec],
+                 modality: str) -> None:
         super().__init__()
         self.backbone = backbone
         self.levels = None if levels is None else list(levels)
@@ -39,18 +40,24 @@ class StageTaps(nn.Module):
         self._captured: Dict[str, Tensor] = {}
         names = [lv for lv in self.levels or [] if isinstance(lv, str)]
         if names and len(names) != len(self.levels):
-            raise ValueError(f'levels[{modality!r}] mixes stage indices and submodule names: {self.levels}')
+            raise ValueError(
+                f'levels[{modality!r}] mixes stage indices and submodule '
+                f'names: {self.levels}')
         submodules = dict(backbone.named_modules())
         for name in names:
             if name not in submodules:
                 children = [n for n, _ in backbone.named_children()]
-                raise KeyError(f'levels[{modality!r}]: the backbone has no submodule {name!r}; '
-                               f'its children are {children}')
+                raise KeyError(
+                    f'levels[{modality!r}]: the backbone has no submodule '
+                    f'{name!r}; '
+                    f'its children are {children}')
             submodules[name].register_forward_hook(self._capture_hook(name))
 
     def _capture_hook(self, name: str):
+
         def hook(module: nn.Module, args, output: Tensor) -> None:
             self._captured[name] = output
+
         return hook
 
     def forward(self, x: Tensor) -> List[Tensor]:
@@ -62,14 +69,18 @@ class StageTaps(nn.Module):
         if isinstance(self.levels[0], str):
             return [self._captured.pop(name) for name in self.levels]
         if max(self.levels) >= len(outs):
-            raise IndexError(f'levels[{self.modality!r}] asks for stage {max(self.levels)}, '
-                             f'but the backbone returns {len(outs)} outputs (set its out_indices)')
+            raise IndexError(
+                f'levels[{self.modality!r}] asks for stage '
+                f'{max(self.levels)}, '
+                f'but the backbone returns {len(outs)} outputs (set its '
+                'out_indices)')
         return [outs[i] for i in self.levels]
 
 
 @MODELS.register_module()
 class MultiModalRecognizer(BaseModel):
-    """Multi-modal recognizer: any mmaction2 backbone per modality + a fusion neck.
+    """Multi-modal recognizer: any mmaction2 backbone per modality + a fusion
+    neck.
 
     Input layouts per modality (after the data preprocessor):
 
@@ -78,7 +89,8 @@ class MultiModalRecognizer(BaseModel):
       stacked into a 3D map ``(N * views, C, S, H, W)`` when
       ``frames_per_view > 1``, else kept as a 2D map. An audio spectrogram
       window ``(N, views, 1, F, T)`` is this layout with one frame per view.
-    * ``(N, V, C, T, H, W)`` (``format_shape='NCTHW'``): clips for a 3D backbone.
+    * ``(N, V, C, T, H, W)`` (``format_shape='NCTHW'``): clips for a 3D
+    backbone.
 
     Every modality must bring the same number of views (clips x crops); the
     neck fuses each view, the head scores each view, and ``predict`` averages
@@ -96,8 +108,8 @@ class MultiModalRecognizer(BaseModel):
     Args:
         backbones (dict): ``{modality: backbone config}``.
         neck (dict): fusion neck config (``CLCRFusion``, ``ConcatFusion``, ...)
-            with ``forward(x: dict, data_samples=None, available=None) -> (Tensor, dict)``
-            and ``out_channels``.
+            with ``forward(x: dict, data_samples=None, available=None)``
+            returning ``(Tensor, dict)``, and ``out_channels``.
         cls_head (dict): mmaction2 head config (e.g. ``TSNHead``); its
             ``in_channels`` may be left out (or None): it is the neck's
             ``out_channels``.
@@ -122,7 +134,8 @@ class MultiModalRecognizer(BaseModel):
             ``(C, 8, 112, 112)`` for ``'NCTHW'``, with ``C`` the backbone's
             ``in_channels`` (3 if it has none). Give the real input size where
             the default grids should follow it. Default None.
-        data_preprocessor (dict): e.g. mmaction2's ``MultiModalDataPreprocessor``.
+        data_preprocessor (dict): e.g. mmaction2's
+            ``MultiModalDataPreprocessor``.
         train_cfg, test_cfg (dict, optional): kept for mmaction2 compatibility.
         init_cfg (dict, optional): mmengine init config. Default None.
     """
@@ -141,77 +154,115 @@ class MultiModalRecognizer(BaseModel):
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
-            raise ValueError("MultiModalRecognizer needs data_preprocessor, e.g. dict(type='MultiModalDataPreprocessor',"
-                             " preprocessors=dict(rgb=dict(type='ActionDataPreprocessor', format_shape='NCHW', ...)))")
+            raise ValueError(
+                "MultiModalRecognizer needs data_preprocessor, e.g. "
+                "dict(type='MultiModalDataPreprocessor',"
+                " preprocessors=dict(rgb=dict(type='ActionDataPreprocessor', "
+                "format_shape='NCHW', ...)))")
         if not 0.0 <= modality_dropout < 1.0:
-            raise ValueError(f'modality_dropout must be in [0, 1), got {modality_dropout}')
+            raise ValueError(
+                f'modality_dropout must be in [0, 1), got {modality_dropout}')
         # Built in mmaction's scope, so the parts resolve outside a Runner too
         # (mmcv's conv builders look names up in the current default scope).
         with DefaultScope.overwrite_default_scope('mmaction'):
             data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.ignore_inputs = tuple(ignore_inputs)
         self.modality_dropout = float(modality_dropout)
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
         with DefaultScope.overwrite_default_scope('mmaction'):
             self._build_backbones(backbones, levels, frames_per_view)
-            neck_cls = MODELS.get(neck['type']) if isinstance(neck['type'], str) else neck['type']
+            neck_cls = MODELS.get(neck['type']) if isinstance(
+                neck['type'], str) else neck['type']
             if neck_cls is None:
-                raise KeyError(f"neck.type={neck['type']!r} is not in mmaction's MODELS registry")
+                raise KeyError(
+                    f"neck.type={neck['type']!r} is not in mmaction's MODELS "
+                    "registry")
             if hasattr(neck_cls, 'complete_config'):
-                neck = neck_cls.complete_config(neck, self.dry_run(dry_run_inputs))
+                neck = neck_cls.complete_config(neck,
+                                                self.dry_run(dry_run_inputs))
             self.neck = MODELS.build(neck)
             self.cls_head = MODELS.build(self._complete_head(cls_head))
 
     def _build_backbones(self, backbones, levels, frames_per_view) -> None:
         if not backbones:
-            raise ValueError('MultiModalRecognizer needs at least one entry in backbones')
+            raise ValueError(
+                'MultiModalRecognizer needs at least one entry in backbones')
         levels = dict(levels or {})
         unknown = (set(levels) | set(frames_per_view or {})) - set(backbones)
         if unknown:
-            raise KeyError(f'levels/frames_per_view name {sorted(unknown)}, which are not in backbones '
-                           f'{sorted(backbones)}')
+            raise KeyError(
+                f'levels/frames_per_view name {sorted(unknown)}, which are '
+                'not in backbones '
+                f'{sorted(backbones)}')
         self.modalities = tuple(backbones)
         self.backbones = nn.ModuleDict({
-            m: StageTaps(MODELS.build(cfg), levels.get(m), m) for m, cfg in backbones.items()})
-        self.frames_per_view = {m: int((frames_per_view or {}).get(m, 1)) for m in self.modalities}
+            m:
+            StageTaps(MODELS.build(cfg), levels.get(m), m)
+            for m, cfg in backbones.items()
+        })
+        self.frames_per_view = {
+            m: int((frames_per_view or {}).get(m, 1))
+            for m in self.modalities
+        }
 
     def _complete_head(self, cls_head: dict) -> dict:
         cls_head = copy.deepcopy(dict(cls_head))
         out_channels = getattr(self.neck, 'out_channels', None)
         if out_channels is None:
-            raise AttributeError(f'the neck {type(self.neck).__name__} has no out_channels attribute')
+            raise AttributeError(
+                f'the neck {type(self.neck).__name__} has no out_channels '
+                'attribute')
         given = cls_head.get('in_channels')
         if given is None:
             cls_head['in_channels'] = out_channels
         elif given != out_channels:
-            raise ValueError(f'cls_head.in_channels={given}, but the neck gives out_channels={out_channels} '
-                             '(leave cls_head.in_channels out to use it)')
+            raise ValueError(
+                f'cls_head.in_channels={given}, but the neck gives '
+                f'out_channels={out_channels} '
+                '(leave cls_head.in_channels out to use it)')
         return cls_head
 
-    def _dry_run_input(self, modality: str, dry_run_inputs: Mapping[str, Sequence[int]]) -> Tensor:
-        """A zero input of one sample and one view, laid out as the data preprocessor gives it."""
+    def _dry_run_input(self, modality: str,
+                       dry_run_inputs: Mapping[str, Sequence[int]]) -> Tensor:
+        """A zero input of one sample and one view, laid out as the data
+        preprocessor gives it."""
         shape = dry_run_inputs.get(modality)
         if shape is None:
-            preprocessors = getattr(self.data_preprocessor, 'preprocessors', {})
-            fmt = getattr(preprocessors[modality], 'format_shape', None) if modality in preprocessors else None
+            preprocessors = getattr(self.data_preprocessor, 'preprocessors',
+                                    {})
+            fmt = getattr(preprocessors[modality], 'format_shape',
+                          None) if modality in preprocessors else None
             if fmt not in DEFAULT_DRY_RUN_SIZES:
-                raise ValueError(f'cannot tell the input layout of modality {modality!r} (format_shape={fmt!r}); '
-                                 f'give dry_run_inputs.{modality} as (C, H, W) frames or (C, T, H, W) clips')
-            shape = (getattr(self.backbones[modality].backbone, 'in_channels', 3), *DEFAULT_DRY_RUN_SIZES[fmt])
+                raise ValueError(
+                    f'cannot tell the input layout of modality {modality!r} '
+                    f'(format_shape={fmt!r}); '
+                    f'give dry_run_inputs.{modality} as (C, H, W) frames or '
+                    '(C, T, H, W) clips')
+            shape = (getattr(self.backbones[modality].backbone, 'in_channels',
+                             3), *DEFAULT_DRY_RUN_SIZES[fmt])
         shape = tuple(int(s) for s in shape)
-        if len(shape) == 3:  # one view of frames_per_view frames: (1, S, C, H, W)
+        if len(shape
+               ) == 3:  # one view of frames_per_view frames: (1, S, C, H, W)
             return torch.zeros(1, self.frames_per_view[modality], *shape)
         if len(shape) == 4:  # one clip: (1, 1, C, T, H, W)
             return torch.zeros(1, 1, *shape)
-        raise ValueError(f'dry_run_inputs.{modality}={shape}: expected (C, H, W) or (C, T, H, W)')
+        raise ValueError(
+            f'dry_run_inputs.{modality}={shape}: expected (C, H, W) or (C, T, '
+            'H, W)')
 
-    def dry_run(self, dry_run_inputs: Optional[Mapping[str, Sequence[int]]] = None) -> Dict[str, List[torch.Size]]:
-        """Shapes of the per-level features the neck sees for one sample and one view.
+    def dry_run(
+        self,
+        dry_run_inputs: Optional[Mapping[str, Sequence[int]]] = None
+    ) -> Dict[str, List[torch.Size]]:
+        """Shapes of the per-level features the neck sees for one sample and
+        one view.
 
         Runs every backbone once on a zero input in eval mode without
-        gradients, then restores each module's mode, so no BN statistic changes.
+        gradients, then restores each module's mode, so no BN statistic
+        changes.
 
         Args:
             dry_run_inputs (dict, optional): see the class arguments.
@@ -220,12 +271,19 @@ class MultiModalRecognizer(BaseModel):
             ``{modality: [torch.Size (1, ...) per level]}``.
         """
         dry_run_inputs = dict(dry_run_inputs or {})
-        unknown = set(dry_run_inputs) - set(self.modalities) - set(self.ignore_inputs)
+        unknown = set(dry_run_inputs) - set(self.modalities) - set(
+            self.ignore_inputs)
         if unknown:
-            raise KeyError(f'dry_run_inputs names {sorted(unknown)}; the recognizer has backbones for '
-                           f'{list(self.modalities)}')
-        inputs = {m: self._dry_run_input(m, dry_run_inputs) for m in self.modalities}
-        modes = [(module, module.training) for module in self.backbones.modules()]
+            raise KeyError(
+                f'dry_run_inputs names {sorted(unknown)}; the recognizer has '
+                'backbones for '
+                f'{list(self.modalities)}')
+        inputs = {
+            m: self._dry_run_input(m, dry_run_inputs)
+            for m in self.modalities
+        }
+        modes = [(module, module.training)
+                 for module in self.backbones.modules()]
         self.backbones.eval()
         try:
             with torch.no_grad():
@@ -233,7 +291,10 @@ class MultiModalRecognizer(BaseModel):
         finally:
             for module, mode in modes:
                 module.training = mode
-        return {m: [f.shape for f in level_feats] for m, level_feats in feats.items()}
+        return {
+            m: [f.shape for f in level_feats]
+            for m, level_feats in feats.items()
+        }
 
     def init_weights(self) -> None:
         for taps in self.backbones.values():
@@ -243,15 +304,20 @@ class MultiModalRecognizer(BaseModel):
 
     def _check_inputs(self, inputs: Mapping[str, Tensor]) -> None:
         if not isinstance(inputs, Mapping):
-            raise TypeError(f'MultiModalRecognizer expects inputs as a dict of modalities, got {type(inputs)}; '
+            raise TypeError('MultiModalRecognizer expects inputs as a dict of '
+                            f'modalities, got {type(inputs)}; '
                             'pack them with PackMultiModalInputs')
         unknown = set(inputs) - set(self.modalities) - set(self.ignore_inputs)
         if unknown or not set(inputs) & set(self.modalities):
-            raise KeyError(f'inputs hold {sorted(inputs)}; the recognizer has backbones for {list(self.modalities)}'
-                           f' and ignores {list(self.ignore_inputs)}')
+            raise KeyError(
+                f'inputs hold {sorted(inputs)}; the recognizer has backbones '
+                f'for {list(self.modalities)}'
+                f' and ignores {list(self.ignore_inputs)}')
 
-    def extract_backbone_feats(self, inputs: Mapping[str, Tensor]) -> Tuple[Dict[str, List[Tensor]], int]:
-        """Per-level features of every present modality, and the number of views.
+    def extract_backbone_feats(self, inputs: Mapping[str, Tensor]
+                               ) -> Tuple[Dict[str, List[Tensor]], int]:
+        """Per-level features of every present modality, and the number of
+        views.
 
         Returns ``({m: [(N * V, ...) per level]}, V)``.
         """
@@ -265,50 +331,74 @@ class MultiModalRecognizer(BaseModel):
             if x.dim() == 5:  # (N, K, C, H, W) -> 2D backbone on frames
                 S = self.frames_per_view[m]
                 if x.shape[1] % S:
-                    raise ValueError(f'modality {m!r}: {x.shape[1]} frames is not a multiple of '
-                                     f'frames_per_view={S}')
+                    raise ValueError(
+                        f'modality {m!r}: {x.shape[1]} frames is not a '
+                        'multiple of '
+                        f'frames_per_view={S}')
                 views[m] = x.shape[1] // S
                 level_feats = self.backbones[m](x.flatten(0, 1))
                 if S > 1:  # (N*V*S, C, H, W) -> (N*V, C, S, H, W)
-                    level_feats = [f.reshape(N * views[m], S, *f.shape[1:]).transpose(1, 2) for f in level_feats]
+                    level_feats = [
+                        f.reshape(N * views[m], S,
+                                  *f.shape[1:]).transpose(1, 2)
+                        for f in level_feats
+                    ]
             elif x.dim() == 6:  # (N, V, C, T, H, W) -> 3D backbone on clips
                 views[m] = x.shape[1]
                 level_feats = self.backbones[m](x.flatten(0, 1))
             else:
-                raise ValueError(f'modality {m!r}: expected (N, K, C, H, W) or (N, V, C, T, H, W) inputs, '
-                                 f'got {tuple(x.shape)}')
+                raise ValueError(
+                    f'modality {m!r}: expected (N, K, C, H, W) or (N, V, C, '
+                    'T, H, W) inputs, '
+                    f'got {tuple(x.shape)}')
             feats[m] = level_feats
         if len(set(views.values())) != 1:
-            raise ValueError(f'every modality must bring the same number of views; got {views}')
+            raise ValueError(
+                'every modality must bring the same number of views; got '
+                f'{views}')
         return feats, next(iter(views.values()))
 
-    def sample_availability(self, feats: Mapping[str, List[Tensor]], num_views: int) -> Optional[Dict[str, Tensor]]:
-        """Modality dropout: ``{m: (N * V,) bool}`` in training when ``modality_dropout > 0``, else None.
+    def sample_availability(self, feats: Mapping[str, List[Tensor]],
+                            num_views: int) -> Optional[Dict[str, Tensor]]:
+        """Modality dropout: ``{m: (N * V,) bool}`` in training when
+        ``modality_dropout > 0``, else None.
 
-        One draw per sample, shared by its views; never all of a sample's modalities.
+        One draw per sample, shared by its views; never all of a sample's
+        modalities.
         """
         if not self.training or self.modality_dropout == 0 or len(feats) < 2:
             return None
         first = next(iter(feats.values()))[0]
-        keep = modality_dropout_mask(list(feats), first.shape[0] // num_views, self.modality_dropout, first.device)
+        keep = modality_dropout_mask(
+            list(feats), first.shape[0] // num_views, self.modality_dropout,
+            first.device)
         return {m: k.repeat_interleave(num_views) for m, k in keep.items()}
 
-    def extract_feat(self, inputs: Mapping[str, Tensor], data_samples=None) -> Tuple[Tensor, Dict, int]:
-        """Fused features ``(N * V, D, 1, 1)``, the neck's auxiliary losses, and ``V``."""
+    def extract_feat(self,
+                     inputs: Mapping[str, Tensor],
+                     data_samples=None) -> Tuple[Tensor, Dict, int]:
+        """Fused features ``(N * V, D, 1, 1)``, the neck's auxiliary losses,
+        and ``V``."""
         feats, num_views = self.extract_backbone_feats(inputs)
-        fused, aux = self.neck(feats, data_samples, available=self.sample_availability(feats, num_views))
+        fused, aux = self.neck(
+            feats,
+            data_samples,
+            available=self.sample_availability(feats, num_views))
         return fused[:, :, None, None], aux, num_views
 
     def loss(self, inputs: Mapping[str, Tensor], data_samples: list) -> dict:
         fused, aux, num_views = self.extract_feat(inputs, data_samples)
-        return merge_dict(self.cls_head.loss(fused, data_samples, num_segs=num_views), aux)
+        return merge_dict(
+            self.cls_head.loss(fused, data_samples, num_segs=num_views), aux)
 
-    def predict(self, inputs: Mapping[str, Tensor], data_samples: list) -> list:
+    def predict(self, inputs: Mapping[str, Tensor],
+                data_samples: list) -> list:
         fused, _, _ = self.extract_feat(inputs, data_samples)
         return self.cls_head.predict(fused, data_samples, num_segs=1)
 
     def _forward(self, inputs: Mapping[str, Tensor], stage: str = 'head'):
-        """``stage='backbone'``: per-level features; ``'neck'``: fused (N*V, D); ``'head'``: scores (N*V, classes)."""
+        """``stage='backbone'``: per-level features; ``'neck'``: fused (N*V,
+        D); ``'head'``: scores (N*V, classes)."""
         if stage == 'backbone':
             return self.extract_backbone_feats(inputs)[0]
         fused, _, _ = self.extract_feat(inputs)
@@ -316,13 +406,19 @@ class MultiModalRecognizer(BaseModel):
             return fused.flatten(1)
         if stage == 'head':
             return self.cls_head(fused, num_segs=1)
-        raise ValueError(f"stage must be 'backbone', 'neck' or 'head', got {stage!r}")
+        raise ValueError(
+            f"stage must be 'backbone', 'neck' or 'head', got {stage!r}")
 
-    def forward(self, inputs: Mapping[str, Tensor], data_samples: Optional[list] = None, mode: str = 'tensor'):
+    def forward(self,
+                inputs: Mapping[str, Tensor],
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
             return self._forward(inputs)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+        raise RuntimeError(
+            f'Invalid mode "{mode}". Only supports loss, predict and tensor '
+            'mode')

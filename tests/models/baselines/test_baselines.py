@@ -4,12 +4,14 @@ from pathlib import Path
 import torch
 
 import clcr_plugin.models.baselines as baselines_pkg
-from clcr_plugin.models.baselines import ConcatPool, DenseCrossModalAttention, global_pool
+from clcr_plugin.models.baselines import (ConcatPool, DenseCrossModalAttention,
+                                          global_pool)
 
 
 def test_baselines_import_no_openmmlab():
     for path in Path(baselines_pkg.__file__).parent.glob('*.py'):
-        assert not re.search(r'^\s*(from|import)\s+(mmengine|mmaction|mmcv)', path.read_text(), re.M), path.name
+        assert not re.search(r'^\s*(from|import)\s+(mmengine|mmaction|mmcv)',
+                             path.read_text(), re.M), path.name
 
 
 def test_global_pool_averages_every_layout():
@@ -23,7 +25,8 @@ def test_global_pool_averages_every_layout():
 def test_concat_pool_zeroes_absent_and_unavailable_modalities():
     pool = ConcatPool(dict(a=3, b=2))
     feats = dict(a=[torch.randn(4, 3, 2, 2)], b=[torch.randn(4, 2, 5, 3)])
-    out = pool(feats, available=dict(b=torch.tensor([True, False, True, False])))
+    out = pool(
+        feats, available=dict(b=torch.tensor([True, False, True, False])))
     assert out.shape == (4, 5)
     assert (out[[1, 3], 3:] == 0).all() and (out[[0, 2], 3:] != 0).all()
     only_a = pool(dict(a=feats['a']))
@@ -31,9 +34,14 @@ def test_concat_pool_zeroes_absent_and_unavailable_modalities():
     assert (only_a[:, 3:] == 0).all()
 
 
-def test_dense_attention_with_three_modalities_drops_only_the_unavailable_keys():
+def test_dense_attention_with_three_modalities_drops_only_the_unavailable_keys(
+):
     torch.manual_seed(0)
-    net = DenseCrossModalAttention(dict(a=3, b=3, c=3), dict(a=(2,), b=(2,), c=(3,)), embed_dim=8, num_heads=2).eval()
+    net = DenseCrossModalAttention(
+        dict(a=3, b=3, c=3),
+        dict(a=(2, ), b=(2, ), c=(3, )),
+        embed_dim=8,
+        num_heads=2).eval()
     feats = {m: [torch.randn(2, 6, 3)] for m in 'abc'}
     out = net(feats, available=dict(b=torch.tensor([False, True])))
     without_b = net({m: [f[:1] for f in feats[m]] for m in 'ac'})

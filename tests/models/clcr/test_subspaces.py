@@ -9,7 +9,11 @@ def assert_bases_orthogonal(bases: SharedPrivateBases, names):
     eye_sh = torch.eye(u_sh.shape[1])
     torch.testing.assert_close(u_sh.T @ u_sh, eye_sh, atol=1e-5, rtol=0)
     for m in names:
-        torch.testing.assert_close(u_pr[m].T @ u_pr[m], torch.eye(u_pr[m].shape[1]), atol=1e-5, rtol=0)
+        torch.testing.assert_close(
+            u_pr[m].T @ u_pr[m],
+            torch.eye(u_pr[m].shape[1]),
+            atol=1e-5,
+            rtol=0)
         assert (u_pr[m].T @ u_sh).abs().max() < 1e-5
 
 
@@ -27,8 +31,12 @@ def test_bases_stay_on_the_manifold_after_50_optimiser_steps():
     x = torch.randn(64, 24)
     target = torch.randn(64, 10)
     for _ in range(50):
-        shared, private = bases({'rgb': x.unsqueeze(1), 'audio': x.unsqueeze(1) * 2})
-        loss = (shared['rgb'].squeeze(1) - target).pow(2).mean() + private['audio'].pow(2).mean()
+        shared, private = bases({
+            'rgb': x.unsqueeze(1),
+            'audio': x.unsqueeze(1) * 2
+        })
+        loss = (shared['rgb'].squeeze(1) -
+                target).pow(2).mean() + private['audio'].pow(2).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -37,7 +45,8 @@ def test_bases_stay_on_the_manifold_after_50_optimiser_steps():
 
 
 def test_private_basis_survives_adamw_weight_decay():
-    """Regression: with torch's householder map the private basis became exactly 0 after one AdamW step."""
+    """Regression: with torch's householder map the private basis became
+    exactly 0 after one AdamW step."""
     torch.manual_seed(0)
     names = ['rgb', 'audio']
     bases = SharedPrivateBases(32, 12, 8, names)
@@ -51,7 +60,7 @@ def test_private_basis_survives_adamw_weight_decay():
         opt.step()
     _, u_pr = bases.bases(names)
     for m in names:
-        assert u_pr[m].norm().item() == pytest.approx(8 ** 0.5, rel=1e-4)
+        assert u_pr[m].norm().item() == pytest.approx(8**0.5, rel=1e-4)
     assert_bases_orthogonal(bases, names)
 
 
@@ -70,5 +79,6 @@ def test_projection_splits_tokens_into_orthogonal_components():
 
 def test_invalid_dims_raise_with_values():
     import pytest
-    with pytest.raises(ValueError, match='shared_dim=12, private_dim=8, embed_dim=16'):
+    with pytest.raises(
+            ValueError, match='shared_dim=12, private_dim=8, embed_dim=16'):
         SharedPrivateBases(16, 12, 8, ['a'])
