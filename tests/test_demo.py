@@ -38,7 +38,9 @@ def test_demo_clcr_matches_concat_on_the_default_set_seed_0(
     assert clcr['clean'] >= concat['clean'] - 0.02, summary['top1']
     # and fusion is real: either modality alone is at most 50 %
     assert clcr['clean'] >= bayes_accuracy(('colour', 'rhythm', 'order')) + 0.3
-    rates = [v for k, v in summary['clcr_diagnostics'].items()
-             if k.startswith('clcr_rate_')]
+    rates = [
+        v for k, v in summary['clcr_diagnostics'].items()
+        if k.startswith('clcr_rate_')
+    ]
     assert len(rates) == 3 and all(0.1 <= r <= 1.0 for r in rates)
     assert (work / 'CLCR' / 'seed0' / 'test_metrics.json').is_file()

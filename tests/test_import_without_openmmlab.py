@@ -81,7 +81,7 @@ def test_clcr_trains_a_step_without_openmmlab():
         loss = out.fused.pow(2).mean() + sum(out.losses.values())
         loss.backward()
         grads = [p.grad for p in model.parameters() if p.grad is not None]
-        assert out.fused.shape == (3, model.out_dim) == (3, 14), (
+        assert out.fused.shape == (3, model.out_dim) == (3, 2 * (8 + 6)), (
             out.fused.shape)
         assert torch.isfinite(out.fused).all() and torch.isfinite(loss)
         assert grads and all(torch.isfinite(g).all() for g in grads)

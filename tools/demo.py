@@ -25,8 +25,10 @@ from clcr_plugin.datasets.synthetic_av import (SyntheticAVConfig, generate,
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = {
-    'CLCR': 'configs/clcr/clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py',
-    'concat': 'configs/baselines/concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py',
+    'CLCR':
+    'configs/clcr/clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py',
+    'concat':
+    'configs/baselines/concat_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py',
 }
 
 
@@ -39,7 +41,10 @@ def load_compare():
     return module
 
 
-def run(data: str, work_dir: str, seed: int = 0, noise: float = 1.0,
+def run(data: str,
+        work_dir: str,
+        seed: int = 0,
+        noise: float = 1.0,
         cfg_options: dict = None) -> dict:
     """Train and test CLCR and concat; returns the summary (also written
     to ``<work_dir>/summary.json``)."""
@@ -47,8 +52,8 @@ def run(data: str, work_dir: str, seed: int = 0, noise: float = 1.0,
     conditions = [
         compare.CLEAN,
         compare.Condition('missing-audio', 'audio', drop=('audio', )),
-        compare.Condition(f'noise-audio-{noise:g}', 'audio',
-                          noise_std=dict(audio=noise)),
+        compare.Condition(
+            f'noise-audio-{noise:g}', 'audio', noise_std=dict(audio=noise)),
     ]
     configs = {}
     for label, path in CONFIGS.items():
@@ -64,9 +69,14 @@ def run(data: str, work_dir: str, seed: int = 0, noise: float = 1.0,
         elif (row['config'], row['condition']) == ('CLCR', 'clean') \
                 and row['metric'].startswith('clcr_'):
             diagnostics[row['metric']] = row['value']
-    summary = dict(seed=seed, data=data, work_dir=work_dir,
-                   conditions=[c.name for c in conditions], top1=top1,
-                   clcr_diagnostics=diagnostics, configs=CONFIGS)
+    summary = dict(
+        seed=seed,
+        data=data,
+        work_dir=work_dir,
+        conditions=[c.name for c in conditions],
+        top1=top1,
+        clcr_diagnostics=diagnostics,
+        configs=CONFIGS)
     with open(osp.join(work_dir, 'summary.json'), 'w') as f:
         json.dump(summary, f, indent=1)
     return summary
@@ -80,22 +90,26 @@ def _levels(d: Dict[str, float], prefix: str) -> str:
 def format_summary(summary: dict) -> str:
     """The side-by-side table and CLCR's diagnostics, as printed."""
     labels: List[str] = list(summary['top1'])
-    lines = ['', '=' * 64,
-             'Synthetic audio-visual set, test top-1 (%), '
-             f"seed {summary['seed']}",
-             f"  {'condition':<18}" + ''.join(f'{lb:>10}' for lb in labels)]
+    lines = [
+        '', '=' * 64, 'Synthetic audio-visual set, test top-1 (%), '
+        f"seed {summary['seed']}",
+        f"  {'condition':<18}" + ''.join(f'{lb:>10}' for lb in labels)
+    ]
     for cond in summary['conditions']:
         cells = ''.join(f"{100 * summary['top1'][lb][cond]:>10.1f}"
                         for lb in labels)
         lines.append(f'  {cond:<18}{cells}')
     d = summary['clcr_diagnostics']
     if d:
-        lines += ['CLCR diagnostics (clean test set):',
-                  '  participation rate : ' + _levels(d, 'clcr_rate_l'),
-                  '  level weight omega : ' + _levels(d, 'clcr_omega_l'),
-                  '  modality weights   : ' + _levels(d, 'clcr_weight_')]
-    lines += [f"  runs, logs and summary.json: {summary['work_dir']}",
-              '=' * 64]
+        lines += [
+            'CLCR diagnostics (clean test set):',
+            '  participation rate : ' + _levels(d, 'clcr_rate_l'),
+            '  level weight omega : ' + _levels(d, 'clcr_omega_l'),
+            '  modality weights   : ' + _levels(d, 'clcr_weight_')
+        ]
+    lines += [
+        f"  runs, logs and summary.json: {summary['work_dir']}", '=' * 64
+    ]
     return '\n'.join(lines)
 
 
@@ -106,8 +120,11 @@ def main(argv=None) -> dict:
     parser.add_argument('--data', default='data/synthetic_av')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--noise', type=float, default=1.0,
-                        help='std of the audio noise (normalised units)')
+    parser.add_argument(
+        '--noise',
+        type=float,
+        default=1.0,
+        help='std of the audio noise (normalised units)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if is_generated(args.data, SyntheticAVConfig()):

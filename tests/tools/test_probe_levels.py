@@ -49,7 +49,7 @@ def test_every_representation_and_target_gets_an_accuracy(
         backbone_rgb_l1=128,
         backbone_rgb_l2=256,
         backbone_rgb_l3=512,
-        head_input=1024 if config == CONCAT else 96)
+        head_input=1024 if config == CONCAT else 3 * 128 + 2 * 3 * 64)
     for rep, row in results['probes'].items():
         assert set(row['targets']) == set(results['targets']), rep
         for t, r in row['targets'].items():
