@@ -192,7 +192,14 @@ class CLCR(nn.Module):
         if reg_warmup < 0:
             raise ValueError(
                 f'reg_warmup must be >= 0 steps, got {reg_warmup}')
-        self.memory = SummaryMemory(reg_memory)
+        M, L = len(self.modality_names), self.num_levels
+        self.memory = SummaryMemory(
+            reg_memory if private_dim else 0,
+            dict(
+                shared_before=(M, L, shared_dim),
+                shared=(M, L, shared_dim),
+                private=(M, L, private_dim),
+                available=(M, )))
         self.reg_warmup = reg_warmup
         self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
         self.out_dim = self.aggregator.out_dim
@@ -310,8 +317,9 @@ class CLCR(nn.Module):
         agg = self.aggregator(summaries_all['shared'],
                               summaries_all['private'],
                               self._to_all_slots(avail, names))
-        raw = self._regularisers(shared_before_t, shared_t, private_t, avail,
-                                 agg.omega, tuple(names))
+        raw = self._regularisers(
+            dict(summaries_all, available=self._to_all_slots(avail, names)),
+            agg.omega, names)
         ramp = 1.0
         if self.training:
             self.train_steps += 1
@@ -345,34 +353,36 @@ class CLCR(nn.Module):
         return CLCROutput(agg.fused, losses, diagnostics, summaries_all,
                           self.modality_names)
 
-    def _regularisers(self, shared_before: Tensor, shared: Tensor,
-                      private: Tensor, avail: Tensor, omega: Tensor,
-                      layout: Tuple[str, ...]) -> Dict[str, Tensor]:
+    def _regularisers(self, streams: Dict[str, Tensor], omega: Tensor,
+                      names: List[str]) -> Dict[str, Tensor]:
         """Unweighted ``L_intra``, ``L_pr``, ``L_sp``, ``L_mix``.
 
-        The correlation terms use the given modalities only, the current batch
-        plus the memory of recent batches (training only); all are 0 without
-        a private stream.
+        Args:
+            streams: ``shared_before``, ``shared`` (N, M, L, d_sh),
+                ``private`` (N, M, L, d_pr) and ``available`` (N, M) over
+                every configured modality slot.
+            omega: (N, L) level weights.
+            names: the modalities given in this batch.
+
+        The correlation terms use the given modalities only, the current
+        batch plus the memory of recent batches (training only); all are 0
+        without a private stream.
         """
-        if private.shape[-1] == 0:
-            zero = shared.new_zeros(())
+        if streams['private'].shape[-1] == 0:
+            zero = omega.new_zeros(())
             return dict(
                 intra=zero, pr=zero, sp=zero, mix=level_mixing_loss(omega))
-        streams = self.memory.extend_batch(
-            dict(
-                shared_before=shared_before,
-                shared=shared,
-                private=private,
-                available=avail), layout)
+        streams = self.memory.extend_batch(streams)
+        slots = [self.modality_names.index(m) for m in names]
+        s = {k: v[:, slots] for k, v in streams.items()}
         return {
             'intra':
-            intra_level_loss(streams['shared_before'], streams['private'],
-                             streams['available']),
+            intra_level_loss(s['shared_before'], s['private'], s['available']),
             'pr':
-            private_redundancy_loss(streams['private'], streams['available']),
+            private_redundancy_loss(s['private'], s['available']),
             'sp':
-            shared_private_leakage_loss(streams['shared'], streams['private'],
-                                        streams['available']),
+            shared_private_leakage_loss(s['shared'], s['private'],
+                                        s['available']),
             'mix':
             level_mixing_loss(omega),
         }

@@ -1,5 +1,5 @@
 """A memory of recent batches' summaries for the correlation regularisers."""
-from typing import Dict, Tuple
+from typing import Dict, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -11,53 +11,59 @@ class SummaryMemory(nn.Module):
     Correlations estimated on one batch of N samples are mostly sampling noise
     for N ~ 16 and D ~ 64; adding the last ``capacity`` samples (detached)
     gives the regularisers a batch-size independent estimate, while gradients
-    still flow through the current batch only.
+    still flow through the current batch only. The rows are kept in buffers
+    (saved in checkpoints), so a resumed run continues with the same
+    statistics as an uninterrupted one. Rows hold every configured modality
+    slot; a modality a sample did not have is marked unavailable there.
 
     Args:
         capacity: samples kept; 0 disables the memory.
+        shapes: ``{name: per-sample shape}`` of the streams kept, e.g.
+            ``{'private': (M, L, d_pr), 'available': (M,)}``; a stream named
+            ``'available'`` is stored as bool.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, shapes: Dict[str,
+                                                   Sequence[int]]) -> None:
         super().__init__()
         if capacity < 0:
             raise ValueError(
-                f"reg_memory must be >= 0 samples, got {capacity}")
+                f'reg_memory must be >= 0 samples, got {capacity}')
         self.capacity = capacity
-        self._store: Dict[str, Tensor] = {}
-        self._key: Tuple = ()
-        self._next = 0
-        self._size = 0
+        self.names = tuple(shapes)
+        for name, shape in shapes.items():
+            dtype = torch.bool if name == 'available' else torch.float32
+            self.register_buffer(f'rows_{name}',
+                                 torch.zeros(capacity, *shape, dtype=dtype))
+        self.register_buffer('next_row', torch.zeros((), dtype=torch.long))
+        self.register_buffer('filled', torch.zeros((), dtype=torch.long))
 
-    def extend_batch(self, streams: Dict[str, Tensor],
-                     key: Tuple) -> Dict[str, Tensor]:
-        """Return ``streams`` with the memory appended along dim 0, then store
-        them.
+    def extend_batch(self, streams: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """Return ``streams`` with the remembered rows appended along dim 0,
+        then remember the current ones (training only).
 
         Args:
-            streams: ``{name: (N, ...)}`` tensors of the current batch (one key
-                must be ``'available'``); memory rows are detached.
-            key: layout identity (e.g. present modality names); a new key
-                resets.
+            streams: ``{name: (N, *shape)}`` for every configured name.
+
+        Returns:
+            ``{name: (N + filled, *shape)}``; remembered rows carry no
+            gradient.
         """
         if self.capacity == 0 or not self.training:
             return streams
-        if key != self._key or any(
-                k not in self._store or self._store[k].shape[1:] != v.shape[1:]
-                for k, v in streams.items()):
-            self._store = {
-                k: v.new_zeros(self.capacity, *v.shape[1:])
-                for k, v in streams.items()
-            }
-            self._key, self._next, self._size = key, 0, 0
-        out = {
-            k: torch.cat([v, self._store[k][:self._size]], 0)
-            for k, v in streams.items()
-        }
+        filled = int(self.filled)
+        out = {}
+        for name in self.names:
+            rows = getattr(self, f'rows_{name}')
+            out[name] = torch.cat(
+                [streams[name], rows[:filled].to(streams[name].dtype)], 0)
         N = next(iter(streams.values())).shape[0]
-        idx = (self._next +
-               torch.arange(min(N, self.capacity))) % self.capacity
-        for k, v in streams.items():
-            self._store[k][idx.to(v.device)] = v[-len(idx):].detach()
-        self._next = int((self._next + len(idx)) % self.capacity)
-        self._size = min(self._size + len(idx), self.capacity)
+        kept = min(N, self.capacity)
+        idx = (self.next_row +
+               torch.arange(kept, device=self.next_row.device)) % self.capacity
+        for name in self.names:
+            rows = getattr(self, f'rows_{name}')
+            rows[idx] = streams[name][-kept:].detach().to(rows.dtype)
+        self.next_row.copy_((self.next_row + kept) % self.capacity)
+        self.filled.fill_(min(filled + kept, self.capacity))
         return out
