@@ -34,6 +34,7 @@ import json
 import os
 import os.path as osp
 from dataclasses import asdict, dataclass
+from functools import partial
 from itertools import product
 from typing import Callable, Dict, List, Sequence, Tuple
 
@@ -268,18 +269,20 @@ def render_video(factors: Dict[str, int], params: ClipParams,
     return np.clip(frames, 0, 255).astype(np.uint8)
 
 
+def smooth_gate(gate: np.ndarray, sample_rate: int) -> np.ndarray:
+    """A 0/1 gate (S,) with 10 ms Hann fades, so on/offsets do not click."""
+    ramp = np.hanning(int(0.01 * sample_rate))
+    ramp /= ramp.sum()
+    return np.convolve(gate.astype(np.float64), ramp, mode='same')
+
+
 def render_audio(factors: Dict[str, int], params: ClipParams,
                  cfg: SyntheticAVConfig) -> np.ndarray:
     """Mono waveform (S,) float32 in [-1, 1] of a clip; depends on pitch,
     rhythm, order only."""
     sr = cfg.sample_rate
     ts = np.arange(int(round(cfg.seconds * sr))) / sr  # (S,)
-    ramp = np.hanning(int(0.01 * sr))
-    ramp /= ramp.sum()
-
-    def smooth(gate: np.ndarray
-               ) -> np.ndarray:  # 10 ms fades, no clicks at on/offsets
-        return np.convolve(gate.astype(np.float64), ramp, mode='same')
+    smooth = partial(smooth_gate, sample_rate=sr)
 
     rate = RHYTHM_HZ[factors['rhythm']]
     beeps = smooth(((ts * rate + params.phase) % 1.0) < 0.5) * np.sin(
@@ -346,25 +349,19 @@ def metainfo(cfg: SyntheticAVConfig) -> dict:
                 modalities=list(levels))
             for name, levels in factor_levels().items()
         }
-        return dict(
-            dataset='synthetic-av-hard',
-            variant='hard',
-            classes=list(CLASSES),
-            factors=factors,
-            fps=cfg.fps,
-            seconds=cfg.seconds,
-            sample_rate=cfg.sample_rate,
-            size=cfg.size)
-    factors = {
-        name:
-        dict(
-            values=list(values),
-            level=LEVELS[name],
-            modalities=[m for m, seen in VISIBLE.items() if name in seen])
-        for name, values in FACTORS.items()
-    }
+        header = dict(dataset='synthetic-av-hard', variant='hard')
+    else:
+        factors = {
+            name:
+            dict(
+                values=list(values),
+                level=LEVELS[name],
+                modalities=[m for m, seen in VISIBLE.items() if name in seen])
+            for name, values in FACTORS.items()
+        }
+        header = dict(dataset='synthetic-av')
     return dict(
-        dataset='synthetic-av',
+        **header,
         classes=list(CLASSES),
         factors=factors,
         fps=cfg.fps,

@@ -28,13 +28,14 @@ level, pixel noise, gain and white noise. See
 section "Harder variant", for the rationale and the predictions.
 """
 from dataclasses import dataclass
+from functools import partial
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
 from .synthetic_av import (BAR_RGB, COLOUR_RGB, PITCH_HZ, RHYTHM_HZ,
                            SyntheticAVConfig, _bar_height, _num_frames,
-                           _patch_size, _round, bayes_accuracy)
+                           _patch_size, _round, bayes_accuracy, smooth_gate)
 
 STRIPE_PERIOD = (
     0.2, 0.1
@@ -240,12 +241,7 @@ def render_audio(factors: Dict[str, int], params: HardClipParams,
     order only when ``params.audio_cue``."""
     sr = cfg.sample_rate
     ts = np.arange(int(round(cfg.seconds * sr))) / sr  # (S,)
-    ramp = np.hanning(int(0.01 * sr))
-    ramp /= ramp.sum()
-
-    def smooth(gate: np.ndarray
-               ) -> np.ndarray:  # 10 ms fades, no clicks at on/offsets
-        return np.convolve(gate.astype(np.float64), ramp, mode='same')
+    smooth = partial(smooth_gate, sample_rate=sr)
 
     beeps = (
         smooth(
