@@ -5,6 +5,7 @@ import torch
 from torch import Tensor, nn
 
 from ..clcr.hierarchy import TokenAdapter
+from ..clcr.modality_order import canonical_order
 
 
 class DenseCrossModalAttention(nn.Module):
@@ -12,7 +13,8 @@ class DenseCrossModalAttention(nn.Module):
     modalities (no subspaces, no budget), one layer; then mean pooling.
 
     Args:
-        in_channels (dict): ``{modality: channels of its deepest feature}``.
+        in_channels (dict): ``{modality: channels of its deepest feature}``;
+            the output slots follow sorted modality names.
         grids (dict): ``{modality: token grid}`` as in :class:`TokenAdapter`.
         embed_dim (int): token width. Default 256.
         num_heads (int): attention heads. Default 4.
@@ -28,11 +30,11 @@ class DenseCrossModalAttention(nn.Module):
             raise ValueError(
                 f'in_channels {sorted(in_channels)} and grids {sorted(grids)} '
                 'name different modalities')
-        self.names = tuple(in_channels)
+        self.names = canonical_order(in_channels)  # sorted, as every module
         self.adapters = nn.ModuleDict({
             m:
-            TokenAdapter(c, embed_dim, grids[m], f'{m} tokens')
-            for m, c in in_channels.items()
+            TokenAdapter(in_channels[m], embed_dim, grids[m], f'{m} tokens')
+            for m in self.names
         })
         self.attn = nn.MultiheadAttention(
             embed_dim, num_heads, batch_first=True)

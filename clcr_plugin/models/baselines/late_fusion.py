@@ -4,6 +4,8 @@ from typing import Mapping, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
+from ..clcr.modality_order import canonical_order
+
 
 def global_pool(x: Tensor) -> Tensor:
     """Average a 2D map (N, C, H, W), 3D map (N, C, T, H, W) or sequence (N, T,
@@ -22,12 +24,16 @@ class ConcatPool(nn.Module):
 
     Args:
         in_channels (dict): ``{modality: channels of its deepest feature}``;
-            the output concatenates them in this order, width ``sum(C_m)``.
+            the output concatenates them in sorted name order (whatever the
+            order of the dict), width ``sum(C_m)``.
     """
 
     def __init__(self, in_channels: Mapping[str, int]) -> None:
         super().__init__()
-        self.in_channels = dict(in_channels)
+        self.in_channels = {
+            m: in_channels[m]
+            for m in canonical_order(in_channels)
+        }
         self.out_dim = sum(self.in_channels.values())
 
     def forward(self,

@@ -11,6 +11,7 @@ from .inter_cad import InterCAD
 from .intra_ced import IntraCED
 from .losses import (intra_level_loss, level_mixing_loss,
                      private_redundancy_loss, shared_private_leakage_loss)
+from .modality_order import canonical_order
 from .summary_memory import SummaryMemory
 
 LOSS_TERMS = ('intra', 'pr', 'sp', 'mix')
@@ -90,7 +91,9 @@ class CLCR(nn.Module):
     Args:
         modalities (dict):
             ``{name: dict(in_channels=[C_1..C_L], grids=[g_1..g_L])}``;
-            each grid is ``(t,)`` for sequences, ``(h, w)`` for 2D maps or
+            the modalities are kept in sorted name order
+            (:func:`canonical_order`), whatever the order of the dict; each
+            grid is ``(t,)`` for sequences, ``(h, w)`` for 2D maps or
             ``(t, h, w)`` for 3D maps (see :class:`TokenAdapter`).
         embed_dim (int): token width ``d``. Default 256.
         shared_dim (int): shared subspace width ``d_sh``. Default 128.
@@ -155,7 +158,9 @@ class CLCR(nn.Module):
                  inter_cad: bool = True,
                  full_mix: bool = False) -> None:
         super().__init__()
-        self.modality_names = tuple(modalities)
+        # sorted names, whatever the order of the dict (see modality_order)
+        self.modality_names = canonical_order(modalities)
+        modalities = {m: modalities[m] for m in self.modality_names}
         self.hierarchy, self.full_mix = hierarchy, full_mix
         if not hierarchy:  # the deepest level only
             modalities = {

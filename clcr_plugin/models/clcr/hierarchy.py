@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .modality_order import canonical_order
+
 _KIND_BY_GRID = {
     1: 'sequence (N, T, C)',
     2: '2D map (N, C, H, W)',
@@ -153,7 +155,8 @@ class SemanticHierarchyEncoder(nn.Module):
 
     Args:
         modalities: ``{name: dict(in_channels=[C_1..C_L], grids=[g_1..g_L])}``;
-            every modality must have the same number of levels ``L``.
+            every modality must have the same number of levels ``L``; kept
+            in sorted name order.
         embed_dim: token width ``d``.
     """
 
@@ -165,7 +168,8 @@ class SemanticHierarchyEncoder(nn.Module):
                 'CLCR needs at least one modality in `modalities`')
         levels = {}
         self.adapters = nn.ModuleDict()
-        for name, spec in modalities.items():
+        for name in canonical_order(modalities):
+            spec = modalities[name]
             missing = {'in_channels', 'grids'} - set(spec)
             if missing:
                 raise KeyError(

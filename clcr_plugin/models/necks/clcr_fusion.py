@@ -56,6 +56,7 @@ class CLCRFusion(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.clcr = CLCR(modalities, **clcr_kwargs)
         self.out_channels = self.clcr.out_dim
+        self.modality_names = self.clcr.modality_names  # sorted
         # detached diagnostics of the latest forward
         self._diagnostics: Dict[str, Tensor] = {}
 

@@ -28,6 +28,7 @@ class ConcatFusion(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.fusion = ConcatPool(in_channels)
         self.out_channels = self.fusion.out_dim
+        self.modality_names = tuple(self.fusion.in_channels)  # sorted
 
     @classmethod
     def complete_config(cls, cfg: Mapping, level_shapes: LevelShapes) -> dict:

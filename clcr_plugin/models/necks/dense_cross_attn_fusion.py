@@ -37,6 +37,7 @@ class DenseCrossAttnFusion(BaseModule):
         self.fusion = DenseCrossModalAttention(in_channels, grids, embed_dim,
                                                num_heads)
         self.out_channels = self.fusion.out_dim
+        self.modality_names = self.fusion.names  # sorted
 
     @classmethod
     def complete_config(cls, cfg: Mapping, level_shapes: LevelShapes) -> dict:

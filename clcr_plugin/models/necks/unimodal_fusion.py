@@ -29,6 +29,7 @@ class UnimodalFusion(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.modality = modality
         self.out_channels = in_channels
+        self.modality_names = (modality, )
 
     @classmethod
     def complete_config(cls, cfg: Mapping, level_shapes: LevelShapes) -> dict:

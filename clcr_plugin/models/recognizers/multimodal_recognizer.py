@@ -1,7 +1,7 @@
 """``MultiModalRecognizer``: one zoo backbone per modality, a fusion neck, a
 head."""
 import copy
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from mmaction.registry import MODELS
@@ -10,71 +10,17 @@ from mmengine.registry import DefaultScope
 from torch import Tensor, nn
 
 from ..clcr.modality_dropout import modality_dropout_mask
+from ..clcr.modality_order import canonical_order
+from .config_checks import (check_covers_modalities, check_head_loss_weight,
+                            check_known_modalities, check_neck_modalities,
+                            check_no_overlap)
+from .loss_guard import average_and_check_log_vars
+from .modality_record import decode_order, encode_order
+from .stage_taps import LevelSpec, StageTaps
 
-LevelSpec = Sequence[Union[int, str]]
 # Dry-run input per format_shape when dry_run_inputs does not give one: one
 # frame (C, H, W) of a 2D backbone, one clip (C, T, H, W) of a 3D backbone.
 DEFAULT_DRY_RUN_SIZES = {'NCHW': (112, 112), 'NCTHW': (8, 112, 112)}
-
-
-class StageTaps(nn.Module):
-    """Run a backbone and return the outputs of chosen stages.
-
-    ``levels`` holds ints (indices into the tuple a backbone returns, e.g.
-    ResNet with ``out_indices``) or strings (names of submodules whose outputs
-    are captured with forward hooks, e.g. ``'layer3'`` of ResNetAudio or X3D,
-    which return only their last stage). ``None`` keeps every returned output.
-
-    Args:
-        backbone: the backbone module.
-        levels: stage indices or submodule names, shallow to deep.
-        modality: name used in error messages.
-    """
-
-    def __init__(self, backbone: nn.Module, levels: Optional[LevelSpec],
-                 modality: str) -> None:
-        super().__init__()
-        self.backbone = backbone
-        self.levels = None if levels is None else list(levels)
-        self.modality = modality
-        self._captured: Dict[str, Tensor] = {}
-        names = [lv for lv in self.levels or [] if isinstance(lv, str)]
-        if names and len(names) != len(self.levels):
-            raise ValueError(
-                f'levels[{modality!r}] mixes stage indices and submodule '
-                f'names: {self.levels}')
-        submodules = dict(backbone.named_modules())
-        for name in names:
-            if name not in submodules:
-                children = [n for n, _ in backbone.named_children()]
-                raise KeyError(
-                    f'levels[{modality!r}]: the backbone has no submodule '
-                    f'{name!r}; '
-                    f'its children are {children}')
-            submodules[name].register_forward_hook(self._capture_hook(name))
-
-    def _capture_hook(self, name: str):
-
-        def hook(module: nn.Module, args, output: Tensor) -> None:
-            self._captured[name] = output
-
-        return hook
-
-    def forward(self, x: Tensor) -> List[Tensor]:
-        self._captured.clear()
-        outs = self.backbone(x)
-        outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
-        if self.levels is None:
-            return outs
-        if isinstance(self.levels[0], str):
-            return [self._captured.pop(name) for name in self.levels]
-        if max(self.levels) >= len(outs):
-            raise IndexError(
-                f'levels[{self.modality!r}] asks for stage '
-                f'{max(self.levels)}, '
-                f'but the backbone returns {len(outs)} outputs (set its '
-                'out_indices)')
-        return [outs[i] for i in self.levels]
 
 
 @MODELS.register_module()
@@ -174,6 +120,7 @@ class MultiModalRecognizer(BaseModel):
         self.test_cfg = test_cfg
         with DefaultScope.overwrite_default_scope('mmaction'):
             self._build_backbones(backbones, levels, frames_per_view)
+            self._check_modality_settings()
             neck_cls = MODELS.get(neck['type']) if isinstance(
                 neck['type'], str) else neck['type']
             if neck_cls is None:
@@ -184,24 +131,41 @@ class MultiModalRecognizer(BaseModel):
                 neck = neck_cls.complete_config(neck,
                                                 self.dry_run(dry_run_inputs))
             self.neck = MODELS.build(neck)
+            check_neck_modalities(self.neck, self.modalities)
+            check_head_loss_weight(cls_head)
             self.cls_head = MODELS.build(self._complete_head(cls_head))
+
+    def _check_modality_settings(self) -> None:
+        """Modality names of ``ignore_inputs`` and the data preprocessor
+        agree with the backbones (one error naming the key otherwise)."""
+        check_no_overlap(self.modalities, self.ignore_inputs)
+        preprocessors = getattr(self.data_preprocessor, 'preprocessors', None)
+        if preprocessors is None:  # not a per-modality preprocessor
+            return
+        key = 'data_preprocessor.preprocessors'
+        check_known_modalities(key, preprocessors, self.modalities,
+                               self.ignore_inputs)
+        check_covers_modalities(
+            key, preprocessors, self.modalities,
+            'each input is normalised and laid out by '
+            'its own preprocessor')
 
     def _build_backbones(self, backbones, levels, frames_per_view) -> None:
         if not backbones:
             raise ValueError(
                 'MultiModalRecognizer needs at least one entry in backbones')
         levels = dict(levels or {})
-        unknown = (set(levels) | set(frames_per_view or {})) - set(backbones)
-        if unknown:
-            raise KeyError(
-                f'levels/frames_per_view name {sorted(unknown)}, which are '
-                'not in backbones '
-                f'{sorted(backbones)}')
-        self.modalities = tuple(backbones)
+        check_known_modalities('levels', levels, canonical_order(backbones))
+        check_known_modalities('frames_per_view', frames_per_view or {},
+                               canonical_order(backbones))
+        # sorted names, whatever the order of the config dict (see
+        # clcr.modality_order): parameters, features and the neck's slots
+        # follow it
+        self.modalities = canonical_order(backbones)
         self.backbones = nn.ModuleDict({
             m:
-            StageTaps(MODELS.build(cfg), levels.get(m), m)
-            for m, cfg in backbones.items()
+            StageTaps(MODELS.build(backbones[m]), levels.get(m), m)
+            for m in self.modalities
         })
         self.frames_per_view = {
             m: int((frames_per_view or {}).get(m, 1))
@@ -295,6 +259,33 @@ class MultiModalRecognizer(BaseModel):
             m: [f.shape for f in level_feats]
             for m, level_feats in feats.items()
         }
+
+    def get_extra_state(self) -> Tensor:
+        """The modality order, saved in every state dict as
+        ``_extra_state`` (a uint8 tensor, see
+        :func:`.modality_record.encode_order`)."""
+        return encode_order(self.modalities)
+
+    def set_extra_state(self, state: Tensor) -> None:
+        """Loading weights trained with another modality order is an
+        error naming both orders."""
+        trained = decode_order(state)
+        if trained != self.modalities:
+            raise ValueError(
+                'the checkpoint was trained with modality order '
+                f'{list(trained)}, but this model has '
+                f'{list(self.modalities)}; '
+                'expected the same modalities (they are kept in sorted name '
+                'order, whatever the order of the config dicts)')
+
+    def parse_losses(self,
+                     losses: Dict[str,
+                                  Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """mmengine's sum of the ``loss*`` terms; the logged values are
+        averaged over ranks and a non-finite one stops training (see
+        :func:`average_and_check_log_vars`)."""
+        loss, log_vars = super().parse_losses(losses)
+        return loss, average_and_check_log_vars(log_vars)
 
     def init_weights(self) -> None:
         for taps in self.backbones.values():

@@ -68,7 +68,8 @@ def test_without_inter_cad_uniform_levels_and_modalities_and_no_gates():
     out = model(feats(), available=available)
     torch.testing.assert_close(out.diagnostics['omega'],
                                torch.full((6, 3), 1 / 3))
-    expected_weights = torch.tensor([[0.5, 0.5]] * 2 + [[1.0, 0.0]] +
+    # columns (audio, rgb): modalities are kept in sorted name order
+    expected_weights = torch.tensor([[0.5, 0.5]] * 2 + [[0.0, 1.0]] +
                                     [[0.5, 0.5]] * 3)
     torch.testing.assert_close(out.diagnostics['modality_weights'],
                                expected_weights)

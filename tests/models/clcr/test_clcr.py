@@ -65,7 +65,7 @@ def test_output_shapes_losses_and_diagnostics_for_2_3_4_modalities(names):
         v.requires_grad for v in d.values())
     torch.testing.assert_close(
         d['participation_rate'], torch.full((3, ), 0.68), atol=1e-5, rtol=0)
-    assert out.modalities == names
+    assert out.modalities == tuple(sorted(names))  # whatever the dict order
 
 
 @pytest.mark.parametrize('levels', [1, 2, 4])
@@ -128,7 +128,8 @@ def test_summaries_are_per_level_means_with_a_zero_slot_for_a_missing_modality(
     s = out.summaries
     assert s['shared'].shape == s['shared_before'].shape == (
         4, 3, 3, 8) and s['private'].shape == (4, 3, 3, 6)
-    assert (s['shared'][:, 1] == 0).all() and (s['private'][:, 1]
+    # slots in sorted name order: audio 0, rgb 1, text 2
+    assert (s['shared'][:, 0] == 0).all() and (s['private'][:, 0]
                                                == 0).all()  # audio absent
     assert (s['private'][1, 2]
             == 0).all() and (s['private'][0, 2]
@@ -139,7 +140,7 @@ def test_summaries_are_per_level_means_with_a_zero_slot_for_a_missing_modality(
     tokens = model.encoder({'rgb': feats['rgb']
                             })['rgb'][0][0]  # (N, T, d) level-1 tokens of rgb
     _, u_pr = model.levels[0].bases.bases(['rgb'])
-    torch.testing.assert_close(s['private'][:, 0, 0],
+    torch.testing.assert_close(s['private'][:, 1, 0],
                                (tokens @ u_pr['rgb']).mean(1))
 
 
@@ -159,7 +160,7 @@ def test_diagnostic_scalars_name_every_level_modality_and_regulariser():
     torch.testing.assert_close(
         sum(scalars[f'clcr_omega_l{i}'] for i in (1, 2, 3)), torch.tensor(1.0))
     torch.testing.assert_close(scalars['clcr_eta_audio'],
-                               out.diagnostics['eta'][:, 1].mean())
+                               out.diagnostics['eta'][:, 0].mean())
 
 
 def weights(model):
@@ -181,9 +182,9 @@ def test_missing_modality_equals_model_configured_without_it():
     got = full(subset)
     want = small(subset)
     torch.testing.assert_close(got.fused, want.fused)
-    assert got.modalities == ('rgb', 'audio', 'text')
-    assert (got.diagnostics['modality_weights'][:, 1]
-            == 0).all() and (got.diagnostics['eta'][:, 1] == 0).all()
+    assert got.modalities == ('audio', 'rgb', 'text')
+    assert (got.diagnostics['modality_weights'][:, 0]
+            == 0).all() and (got.diagnostics['eta'][:, 0] == 0).all()
 
 
 def test_concat_private_fusion_keeps_a_zero_slot_for_a_missing_modality():
@@ -192,7 +193,7 @@ def test_concat_private_fusion_keeps_a_zero_slot_for_a_missing_modality():
     feats = inputs(('rgb', 'audio', 'text'), 4)
     out = full({m: feats[m] for m in ('rgb', 'text')}).fused
     assert out.shape == (4, 26)
-    assert (out[:, 8 + 6:8 + 12] == 0).all()  # audio's private slot
+    assert (out[:, 8:8 + 6] == 0).all()  # audio's private slot (sorted)
     masked = full(
         feats, available={
             'audio': torch.zeros(4, dtype=torch.bool)
@@ -221,7 +222,7 @@ def test_per_sample_availability_mask_matches_model_without_that_modality():
         atol=1e-5,
         rtol=1e-4)
     assert (out.diagnostics['modality_weights'][~available['audio'],
-                                                1] == 0).all()
+                                                0] == 0).all()
 
 
 def test_missing_modality_in_training_mode_is_finite_with_gradients():
@@ -262,7 +263,7 @@ def test_input_errors_name_the_modality():
     model = build(('rgb', 'audio'))
     with pytest.raises(
             KeyError,
-            match=r"unknown modalities \['depth'\].*\['rgb', 'audio'\]"):
+            match=r"unknown modalities \['depth'\].*\['audio', 'rgb'\]"):
         model({'depth': [torch.randn(1, 2)]})
     with pytest.raises(ValueError, match='got no modality'):
         model({})

@@ -202,7 +202,7 @@ def test_clear_errors_for_bad_layouts_and_config():
     model = MODELS.build(resnet2d_plus_audio()).eval()
     with pytest.raises(
             ValueError,
-            match="same number of views; got {'rgb': 1, 'audio': 2}"):
+            match="same number of views; got {'audio': 2, 'rgb': 1}"):
         model(
             dict(
                 rgb=torch.randn(1, 2, 3, 32, 32),
@@ -370,8 +370,8 @@ def test_modality_dropout_is_per_sample_in_training_only_for_every_neck():
     assert keep.shape == (n * v, 2) and keep.any(1).all() and not keep.all()
     assert torch.equal(keep[0::2],
                        keep[1::2])  # the views of one sample share the draw
-    assert ((fused[:, :512] == 0).all(1) == ~keep[:, 0]
-            ).all()  # ConcatFusion zeroes dropped rgb
+    assert ((fused[:, -512:] == 0).all(1) == ~keep[:, 0]
+            ).all()  # ConcatFusion zeroes dropped rgb (the last slot)
     model.eval()
     model.extract_feat(inputs)
     assert seen[-1][0] is None

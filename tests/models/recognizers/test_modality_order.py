@@ -1,0 +1,78 @@
+"""No module depends on the order of a config dict's keys; the checkpoint
+records the modality order and a mismatch is an error naming both."""
+import pytest
+import torch
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from tiny_models import tiny_recognizer
+
+import clcr_plugin  # noqa: F401
+from clcr_plugin.models.recognizers.modality_record import (decode_order,
+                                                            encode_order)
+
+
+def build(neck: str, reverse: bool):
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_recognizer(neck, reverse))
+    model.init_weights()
+    return model.eval()
+
+
+def batch(n: int = 2) -> dict:
+    g = torch.Generator().manual_seed(1)
+    return dict(
+        inputs=dict(
+            rgb=[
+                torch.rand(2, 3, 16, 16, generator=g) * 255 for _ in range(n)
+            ],
+            audio=[torch.randn(1, 1, 16, 16, generator=g) for _ in range(n)]),
+        data_samples=[
+            ActionDataSample().set_gt_label(torch.tensor(i)) for i in range(n)
+        ])
+
+
+@pytest.mark.parametrize('neck', ['concat', 'dense', 'clcr'])
+def test_reversed_config_dicts_build_the_same_model(neck):
+    a, b = build(neck, False), build(neck, True)
+    assert a.modalities == b.modalities == ('audio', 'rgb')
+    assert a.neck.modality_names == ('audio', 'rgb')
+    sa, sb = a.state_dict(), b.state_dict()
+    assert list(sa) == list(sb)  # same parameters in the same order
+    for key in sa:
+        assert torch.equal(sa[key], sb[key]), key
+    # the optimizer's view: parameters in the same order with the same shapes
+    assert [p.shape
+            for p in a.parameters()] == [p.shape for p in b.parameters()]
+    with torch.no_grad():
+        ya = a.test_step(batch())
+        yb = b.test_step(batch())
+    for pa, pb in zip(ya, yb):
+        assert torch.equal(pa.pred_score, pb.pred_score)
+
+
+def test_weights_of_one_order_load_into_the_other_with_equal_outputs():
+    a, b = build('concat', False), build('concat', True)
+    torch.manual_seed(5)
+    for p in a.parameters():  # weights unlike b's fresh ones
+        p.data.normal_()
+    b.load_state_dict(a.state_dict())
+    with torch.no_grad():
+        for pa, pb in zip(a.test_step(batch()), b.test_step(batch())):
+            assert torch.equal(pa.pred_score, pb.pred_score)
+
+
+def test_state_dict_records_the_modality_order():
+    state = build('concat', True).state_dict()
+    assert decode_order(state['_extra_state']) == ('audio', 'rgb')
+    assert decode_order(encode_order(())) == ()
+
+
+def test_loading_another_modality_order_is_an_error_naming_both():
+    model = build('concat', False)
+    state = model.state_dict()
+    state['_extra_state'] = encode_order(('rgb', 'audio'))
+    with pytest.raises(
+            ValueError,
+            match=(r"trained with modality order \['rgb', 'audio'\], but "
+                   r"this model has \['audio', 'rgb'\]")):
+        model.load_state_dict(state)
