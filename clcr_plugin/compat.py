@@ -272,6 +272,73 @@ def patch_cpu_ddp() -> bool:
     return True
 
 
+def _is_local_path(filename: str) -> bool:
+    """True for a plain or ``file://`` path (no other URI scheme)."""
+    return '://' not in filename or filename.startswith('file://')
+
+
+def atomic_save_checkpoint(original: Callable) -> Callable:
+    """Wrap mmengine's ``save_checkpoint`` so a local file appears whole or
+    not at all.
+
+    The checkpoint is written by ``original`` to a temporary file in the same
+    folder, flushed to disk, then renamed over ``filename`` with
+    ``os.replace`` (atomic on POSIX and Windows within one file system). If
+    the process dies or the write fails, ``filename`` keeps its previous
+    contents (or stays absent) and the temporary file is removed where
+    Python still runs. Remote paths (``s3://``, ``pavi://`` ...) go to
+    ``original`` unchanged.
+    """
+    if getattr(original, '__clcr_patch__', False):
+        return original
+
+    @functools.wraps(original)
+    def save_checkpoint(checkpoint: dict, filename: str, *args: Any,
+                        **kwargs: Any) -> None:
+        filename = str(filename)
+        if not _is_local_path(filename):
+            return original(checkpoint, filename, *args, **kwargs)
+        path = filename[len('file://'):] if filename.startswith(
+            'file://') else filename
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder,
+                           f'.{os.path.basename(path)}.tmp-{os.getpid()}')
+        try:
+            original(checkpoint, tmp, *args, **kwargs)
+            with open(tmp, 'rb') as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    save_checkpoint.__clcr_patch__ = True
+    return save_checkpoint
+
+
+def patch_atomic_checkpoint_save() -> bool:
+    """mmengine 0.10.7 writes checkpoints in place.
+
+    ``mmengine.runner.checkpoint.save_checkpoint`` serialises the checkpoint
+    and writes it straight to ``epoch_N.pth`` (``LocalBackend.put`` opens the
+    final path with ``'wb'``), so a run killed while saving leaves a
+    truncated file that ``--resume`` then fails to load. We replace that
+    function, in every module that imported it by name (the Runner, the
+    FlexibleRunner, ``mmengine.runner`` for ``CheckpointHook``'s published
+    models), with :func:`atomic_save_checkpoint`: write to a temporary file,
+    then rename.
+    """
+    import mmengine.runner
+    from mmengine.runner import _flexible_runner, checkpoint, runner
+
+    patched = atomic_save_checkpoint(checkpoint.save_checkpoint)
+    for module in (checkpoint, runner, _flexible_runner, mmengine.runner):
+        if hasattr(module, 'save_checkpoint'):
+            module.save_checkpoint = patched
+    return True
+
+
 def shutdown_distributed() -> None:
     """Final barrier and ``destroy_process_group`` (a no-op without a process
     group).
@@ -294,6 +361,7 @@ PATCHES: dict[str, Callable[[], bool]] = {
     'checkpoint_safe_globals': patch_checkpoint_safe_globals,
     'cpu_init_dist': patch_cpu_init_dist,
     'cpu_ddp': patch_cpu_ddp,
+    'atomic_checkpoint_save': patch_atomic_checkpoint_save,
 }
 
 

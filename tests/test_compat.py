@@ -66,7 +66,8 @@ def test_apply_all_records_each_patch_and_is_idempotent():
         False,  # transformers is not installed
         'checkpoint_safe_globals': True,
         'cpu_init_dist': no_cuda,
-        'cpu_ddp': no_cuda
+        'cpu_ddp': no_cuda,
+        'atomic_checkpoint_save': True
     }
 
     def state() -> tuple:

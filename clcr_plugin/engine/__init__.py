@@ -1,4 +1,8 @@
 """Training-loop components registered in mmaction2's registries."""
-from .hooks import CLCRDiagnosticsHook, GradNormHook
+from .hooks import (CLCRDiagnosticsHook, DataModelCheckHook, EpochSeedHook,
+                    GradNormHook, epoch_worker_init_fn)
 
-__all__ = ['CLCRDiagnosticsHook', 'GradNormHook']
+__all__ = [
+    'CLCRDiagnosticsHook', 'DataModelCheckHook', 'EpochSeedHook',
+    'GradNormHook', 'epoch_worker_init_fn'
+]

@@ -2,7 +2,7 @@
 # ResNet-18s, the data, the 10-epoch CPU schedule. Each config adds its neck
 # (CLCR and the baselines are siblings).
 _base_ = [
-    'mmaction::_base_/default_runtime.py',
+    'default_runtime.py',
     'models/r18_rgb_audio.py',
     'datasets/synthetic_av_rgb_audio.py',
     'schedules/adamw_10e.py',
@@ -17,3 +17,9 @@ model = dict(dry_run_inputs=dict(rgb=(3, 32, 32), audio=(1, 40, 100)))
 default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(interval=5, save_best='auto', max_keep_ckpts=2))
+# Training workers are seeded per epoch and restarted each epoch, so a resumed
+# run draws the same random augmentation as an uninterrupted one (see
+# EpochSeedHook).
+train_dataloader = dict(
+    persistent_workers=False,
+    worker_init_fn=dict(type='epoch_worker_init_fn'))

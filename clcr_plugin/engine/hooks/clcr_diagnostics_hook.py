@@ -52,7 +52,7 @@ class CLCRDiagnosticsHook(Hook):
       per logging interval as their mean to the MessageHub
       (``train/clcr_...``),
       so ``LoggerHook`` prints them and visualiser backends record them; one
-      host sync per interval.
+      host sync per interval. Distributed, they are averaged over ranks.
     * Validation / test: sample-weighted means over the whole loop (summed
       over ranks when distributed), written to the MessageHub as
       ``val/clcr_...`` / ``test/clcr_...`` and added to the loop's metrics,
@@ -99,7 +99,9 @@ class CLCRDiagnosticsHook(Hook):
         if self.every_n_inner_iters(batch_idx,
                                     self.interval) or self.end_of_epoch(
                                         runner.train_dataloader, batch_idx):
-            for key, value in meter.means().items():
+            # every rank reaches this at the same iterations: a safe
+            # collective
+            for key, value in meter.means(reduce=True).items():
                 runner.message_hub.update_scalar(f'train/{key}', value)
             self._meters['train'] = _Meter()
 

@@ -37,19 +37,17 @@ class TokenBudget(nn.Module):
                  fixed_rate: Optional[float] = None) -> None:
         super().__init__()
         if fixed_rate is not None and not 0.0 < fixed_rate <= 1.0:
-            raise ValueError(
-                f'token budget fixed_rate must be in (0, 1], got {fixed_rate}')
+            raise ValueError(f'budget.fixed_rate={fixed_rate}: expected a '
+                             'rate in (0, 1]')
         self.fixed_rate = fixed_rate
         if not 0.0 <= min_rate < init_rate < max_rate <= 1.0:
             raise ValueError(
-                'token budget needs 0 <= min_rate < init_rate < max_rate <= '
-                '1; '
-                f'got min_rate={min_rate}, init_rate={init_rate}, '
-                f'max_rate={max_rate}')
+                f'budget=dict(min_rate={min_rate}, init_rate={init_rate}, '
+                f'max_rate={max_rate}): expected 0 <= min_rate < init_rate < '
+                'max_rate <= 1')
         if score_scale <= 0:
-            raise ValueError(
-                f'token budget score_scale must be positive, got {score_scale}'
-            )
+            raise ValueError(f'budget.score_scale={score_scale}: expected a '
+                             'positive scale')
         self.min_rate, self.max_rate = min_rate, max_rate
         unit = (init_rate - min_rate) / (max_rate - min_rate)
         self.rate_logit = nn.Parameter(

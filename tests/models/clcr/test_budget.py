@@ -60,5 +60,5 @@ def test_budget_config_errors_name_the_values():
     with pytest.raises(ValueError, match='init_rate=1.2'):
         TokenBudget(init_rate=1.2)
     with pytest.raises(
-            ValueError, match='score_scale must be positive, got 0'):
+            ValueError, match='budget.score_scale=0: expected a positive'):
         TokenBudget(score_scale=0)
