@@ -9,9 +9,7 @@ from clcr_plugin.models.baselines import ConcatPool, DenseCrossModalAttention
 from clcr_plugin.models.clcr import CLCR, capped_simplex_projection
 
 FUZZ = settings(max_examples=30, deadline=None, derandomize=True)
-# float32 and float64 everywhere; bfloat16 where the module supports it (the
-# projection computes in float64 inside; CLCR's orthogonal bases need
-# matrix_exp, which has no bfloat16 CPU kernel, so CLCR runs in float32/64).
+# bfloat16 included: the projection computes in float64 inside and casts back
 DTYPES = [torch.float32, torch.float64, torch.bfloat16]
 # absolute tolerance of the budget sum in each output dtype
 SUM_TOL = {torch.float32: 1e-4, torch.float64: 1e-9, torch.bfloat16: 0.1}
@@ -70,7 +68,7 @@ def fusion_case(draw):
     names = draw(st.permutations(['rgb', 'audio', 'flow']))[:M]
     kinds = {m: draw(st.integers(1, 3)) for m in names}
     sizes = {m: draw(st.integers(1, 5)) for m in names}
-    dtype = draw(st.sampled_from([torch.float32, torch.float64]))
+    dtype = draw(st.sampled_from(DTYPES))
     seed = draw(st.integers(0, 2**16))
     g = torch.Generator().manual_seed(seed)
     feats = {
@@ -111,29 +109,35 @@ def test_clcr_outputs_are_finite_and_keep_the_budget(case):
     out = model(feats, available=available)
     n = next(iter(feats.values()))[0].shape[0]
     assert out.fused.shape == (n, model.out_dim) and out.fused.dtype == dtype
-    assert torch.isfinite(out.fused).all()
-    assert all(torch.isfinite(v) for v in out.losses.values())
+    assert torch.isfinite(out.fused.double()).all()
+    assert all(torch.isfinite(v.double()) for v in out.losses.values())
     d = out.diagnostics
     omega = d['omega']
+    tol = 2e-2 if dtype == torch.bfloat16 else 1e-4
     torch.testing.assert_close(
-        omega.sum(-1).double(), torch.ones(n, dtype=torch.float64))
+        omega.sum(-1).double(),
+        torch.ones(n, dtype=torch.float64),
+        atol=tol,
+        rtol=0)
     rate, budget = d['participation_rate'], d['budget_rate']
     any_valid = torch.stack([available[m] for m in feats]).any()
     if any_valid:  # the realised rate is the learned rate r
-        torch.testing.assert_close(rate, budget, atol=1e-4, rtol=0)
-    if training:
+        torch.testing.assert_close(
+            rate.double(), budget.double(), atol=tol, rtol=0)
+    # Pure-bfloat16 training is out of scope: the backward of matrix_exp (the
+    # orthogonal bases) gives non-finite gradients in bfloat16, so weights
+    # stay float32 and bfloat16 comes from autocast (AmpOptimWrapper).
+    if training and dtype != torch.bfloat16:
         out.fused.sum().backward()
         assert all(
-            torch.isfinite(p.grad).all() for p in model.parameters()
+            torch.isfinite(p.grad.double()).all() for p in model.parameters()
             if p.grad is not None)
 
 
 @FUZZ
-@given(fusion_case(), st.sampled_from(DTYPES))
-def test_baseline_fusions_are_finite_with_zero_slots_when_unavailable(
-        case, dtype):
-    names, kinds, L, feats, available, _, _ = case
-    feats = {m: [f.to(dtype) for f in fs] for m, fs in feats.items()}
+@given(fusion_case())
+def test_baseline_fusions_are_finite_with_zero_slots_when_unavailable(case):
+    names, kinds, L, feats, available, dtype, _ = case
     deepest = {m: 4 * L for m in names}
     concat = ConcatPool(deepest)
     fused = concat(feats, available)
@@ -147,8 +151,6 @@ def test_baseline_fusions_are_finite_with_zero_slots_when_unavailable(
             ~available[m]
         assert (slot[gone] == 0).all()
         start += deepest[m]
-    if dtype == torch.bfloat16:
-        return  # attention runs in float32/64 here
     torch.manual_seed(0)
     dense = DenseCrossModalAttention(
         deepest, {
@@ -158,4 +160,5 @@ def test_baseline_fusions_are_finite_with_zero_slots_when_unavailable(
         embed_dim=8,
         num_heads=2).to(dtype)
     out = dense(feats, available)
-    assert out.shape == (n, 8 * len(names)) and torch.isfinite(out).all()
+    assert out.shape == (n, 8 * len(names))
+    assert out.dtype == dtype and torch.isfinite(out.double()).all()
