@@ -10,6 +10,7 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from clcr_plugin import compat
@@ -94,10 +95,19 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def build_runner(cfg: Config):
+    """mmengine's ``Runner``, or the ``runner_type`` the config names (e.g.
+    ``'FlexibleRunner'`` with an FSDP or DeepSpeed ``strategy``, see
+    docs/distributed.md), as mmaction2's train.py does."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     try:
         runner.train()
     finally:

@@ -8,6 +8,12 @@ _base_ = [
     'schedules/adamw_10e.py',
 ]
 custom_imports = dict(imports=['clcr_plugin'], allow_failed_imports=False)
+# Training workers are seeded per epoch and restarted each epoch, so a resumed
+# run draws the same random augmentation as an uninterrupted one (see
+# EpochSeedHook).
+train_dataloader = dict(
+    persistent_workers=False,
+    worker_init_fn=dict(type='epoch_worker_init_fn'))
 
 # The build-time dry run uses the set's real input sizes, so the default token
 # grids follow the real feature maps: 32x32 frames, 40 mel bands x 100 hops
@@ -17,9 +23,3 @@ model = dict(dry_run_inputs=dict(rgb=(3, 32, 32), audio=(1, 40, 100)))
 default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(interval=5, save_best='auto', max_keep_ckpts=2))
-# Training workers are seeded per epoch and restarted each epoch, so a resumed
-# run draws the same random augmentation as an uninterrupted one (see
-# EpochSeedHook).
-train_dataloader = dict(
-    persistent_workers=False,
-    worker_init_fn=dict(type='epoch_worker_init_fn'))

@@ -145,3 +145,20 @@ def test_atomic_save_patch_is_idempotent():
     compat.patch_atomic_checkpoint_save()
     assert runner.save_checkpoint is before
     assert mm_checkpoint.save_checkpoint is before
+
+
+def test_train_tool_builds_the_runner_type_the_config_names(tmp_path):
+    from mmengine.config import Config
+    from mmengine.runner import FlexibleRunner, Runner
+    from tiny_runs import CONFIGS, load_tool
+
+    train = load_tool('train')
+    cfg = train.merge_args(
+        Config.fromfile(str(CONFIGS['concat'])),
+        train.parse_args([str(CONFIGS['concat']), '--work-dir',
+                          str(tmp_path)]))
+    cfg.runner_type = 'FlexibleRunner'
+    runner = train.build_runner(cfg)
+    assert type(runner) is FlexibleRunner
+    cfg.pop('runner_type')
+    assert type(train.build_runner(cfg)) is Runner
