@@ -111,6 +111,10 @@ class MultiModalRawframeDataset(BaseActionDataset):
         else:
             rows = self._list_rows()
         classes = self._metainfo.get('classes')
+        if isinstance(classes, str):  # mmengine keeps an unreadable path
+            raise FileNotFoundError(
+                f'metainfo.classes={classes!r} is neither a list of names nor '
+                'a readable class file (one name a line)')
         return [
             self._parse(where, raw, None if not classes else len(classes))
             for where, raw in rows
