@@ -215,13 +215,15 @@ class MultiModalRawframeDataset(BaseActionDataset):
         expected = []
         if 'rgb' in self.modalities:
             expected.append(('total_frames', info['total_frames'],
-                             [self.filename_tmpl.format]))
+                             self.filename_tmpl, [self.filename_tmpl.format]))
         if 'flow' in self.modalities:
-            expected.append(('flow_frames', info['total_flow_frames'], [
-                lambda i, d=d: self.flow_filename_tmpl.format(d, i)
-                for d in 'xy'
-            ]))
-        for field, count, names in expected:
+            expected.append(
+                ('flow_frames', info['total_flow_frames'],
+                 self.flow_filename_tmpl, [
+                     lambda i, d=d: self.flow_filename_tmpl.format(d, i)
+                     for d in 'xy'
+                 ]))
+        for field, count, tmpl, names in expected:
             last = first + count - 1
             for name in names:
                 for index, must_exist in ((first, True), (last, True),
@@ -233,4 +235,5 @@ class MultiModalRawframeDataset(BaseActionDataset):
                             f'{where}: frame folder {folder} '
                             f'{"lacks" if must_exist else "holds"} '
                             f'{name(index)}, but field {field!r}={count} '
-                            f'expects {name(first)} .. {name(last)}')
+                            f'expects {name(first)} .. {name(last)} '
+                            f'(template {tmpl!r})')

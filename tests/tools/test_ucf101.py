@@ -44,6 +44,7 @@ def load_tool(name: str):
     spec = importlib.util.spec_from_file_location(f'ucf101_{name}',
                                                   TOOLS / f'{name}.py')
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # so --workers can pickle its functions
     spec.loader.exec_module(module)
     return module
 
@@ -172,9 +173,11 @@ def test_rerun_keeps_finished_folders_and_redoes_unfinished_flow(converted):
     code = load_tool('convert').main([
         '--root',
         str(release), '--out',
-        str(out), '--flow', 'farneback', '--no-progress'
+        str(out), '--flow', 'farneback', '--workers', '2', '--no-progress'
     ])
-    assert code == 1
+    assert code == 1  # the same two skipped, now found by worker processes
+    report = json.loads((out / 'conversion_report.json').read_text())
+    assert report['skipped_by_kind'] == {'missing': 1, 'unreadable': 1}
     assert kept.stat().st_mtime_ns == stamp
     assert (redo / 'y_00005.jpg').is_file()
     assert (redo / '.flow_complete').read_text() == '5 farneback'

@@ -19,7 +19,8 @@ Flow (``--flow``, default ``auto``: TV-L1 where opencv-contrib is present,
 else Farneback; ``none`` to bring your own, e.g. from denseflow) is computed
 between consecutive extracted frames by ``extract_flow.py``'s code, ``N - 1``
 flows per ``N`` frames. Resumable: finished frame and flow folders carry a
-marker and are not redone. A missing or unreadable video is reported and
+marker and are not redone; ``--workers N`` spreads the videos over N
+processes. A missing or unreadable video is reported and
 skipped, never a crash halfway; the lists hold the videos that were
 converted. Exit code 0 when every video was converted, 1 when some were
 skipped, 2 for bad arguments or annotation files.
@@ -27,12 +28,14 @@ skipped, 2 for bad arguments or annotation files.
 import argparse
 import os.path as osp
 import sys
+from functools import partial
 from typing import List, Optional, Sequence, Tuple
 
 from clcr_plugin.datasets.conversion import (CLASS_MAP_NAME, ConversionReport,
                                              SkipItem, atomic_path,
-                                             extract_rawframes, process_items,
+                                             extract_rawframes,
                                              write_class_map)
+from clcr_plugin.datasets.conversion_pool import process_items_in_pool
 from clcr_plugin.datasets.optical_flow import FLOW_METHODS, extract_flow_folder
 from clcr_plugin.datasets.ucf101 import (SplitEntry, rawframe_list_name,
                                          read_class_index, read_split_list,
@@ -68,6 +71,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=None,
         help='resize frames to this short side (default: keep 320x240)')
     parser.add_argument(
+        '--workers', type=int, default=1, help='processes (default 1)')
+    parser.add_argument(
         '--no-progress', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
 
@@ -99,6 +104,11 @@ def convert_video(job: Job, args: argparse.Namespace) -> int:
     return num_frames
 
 
+def video_of(job: Job) -> str:
+    """The report's name of a job: its path under ``UCF-101/``."""
+    return job[1].video
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the converter; returns the exit code (see the module docstring)."""
     args = parse_args(argv)
@@ -109,13 +119,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     report = ConversionReport(args.out,
                               f'UCF101 split {args.split}, flow {args.flow}')
-    done = process_items(
+    done = process_items_in_pool(
         jobs,
-        lambda job: convert_video(job, args),
+        partial(convert_video, args=args),
         report,
         desc='UCF101',
-        source_of=lambda job: job[1].video,
-        progress=not args.no_progress)
+        source_of=video_of,
+        progress=not args.no_progress,
+        workers=args.workers)
     write_class_map(osp.join(args.out, CLASS_MAP_NAME), classes)
     for name in ('train', 'test'):
         lines = []

@@ -10,7 +10,8 @@ linearly to 0-255 (127.5 = no motion), as ``denseflow`` writes it. Method:
 opencv-contrib), ``farneback`` (plain OpenCV, faster, smoother), or
 ``auto`` (TV-L1 where present). Resumable: a finished folder carries the
 marker ``.flow_complete`` and is skipped; an unfinished one is redone. A
-folder whose frames cannot be read is reported and skipped. Writes
+folder whose frames cannot be read is reported and skipped. ``--workers N``
+spreads the folders over N processes. Writes
 ``<frames>/conversion_report.{txt,json}``. Exit code 0 when every folder
 has flow, 1 when some were skipped, 2 for bad arguments.
 """
@@ -18,10 +19,11 @@ import argparse
 import os
 import os.path as osp
 import sys
+from functools import partial
 from typing import List, Optional, Sequence
 
-from clcr_plugin.datasets.conversion import (RAWFRAME_TEMPLATE,
-                                             ConversionReport, process_items)
+from clcr_plugin.datasets.conversion import RAWFRAME_TEMPLATE, ConversionReport
+from clcr_plugin.datasets.conversion_pool import process_items_in_pool
 from clcr_plugin.datasets.optical_flow import (FLOW_METHODS,
                                                extract_flow_folder,
                                                flow_estimator)
@@ -33,6 +35,11 @@ def frame_folders(root: str) -> List[str]:
     return sorted(
         osp.relpath(folder, root) for folder, _, files in os.walk(root)
         if first in files)
+
+
+def flow_of_folder(rel: str, root: str, method: str, bound: float) -> int:
+    """Flow of the folder ``root/rel``; returns the flow count."""
+    return extract_flow_folder(osp.join(root, rel), method, bound)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -51,6 +58,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         type=float,
         default=20.0,
         help='clipping bound in pixels (default 20)')
+    parser.add_argument(
+        '--workers', type=int, default=1, help='processes (default 1)')
     parser.add_argument(
         '--no-progress', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
@@ -71,13 +80,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'error: {exc}', file=sys.stderr)
         return 2
     report = ConversionReport(args.frames, f'optical flow ({method})')
-    done = process_items(
+    done = process_items_in_pool(
         folders,
-        lambda rel: extract_flow_folder(
-            osp.join(args.frames, rel), method, args.bound),
+        partial(
+            flow_of_folder, root=args.frames, method=method, bound=args.bound),
         report,
         desc=f'flow ({method})',
-        progress=not args.no_progress)
+        progress=not args.no_progress,
+        workers=args.workers)
     for rel, _ in done:
         report.add('flow', rel.split(os.sep)[0])
     report.write(echo=not args.no_progress)
