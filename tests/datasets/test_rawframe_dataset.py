@@ -226,3 +226,18 @@ def test_unknown_modality_is_refused(frames):
     with pytest.raises(KeyError, match=r"modalities=\['rgb', 'audio'\]"):
         MultiModalRawframeDataset(
             str(frames / 'train.txt'), [], modalities=('rgb', 'audio'))
+
+
+def test_class_file_is_read_and_a_missing_one_is_named(frames):
+    (frames / 'classes.txt').write_text('a\nb\n')
+    ds = MultiModalRawframeDataset(
+        str(frames / 'train.txt'), [],
+        metainfo=dict(classes=str(frames / 'classes.txt')))
+    assert ds.metainfo['classes'] == ['a', 'b']
+    with pytest.raises(
+            FileNotFoundError,
+            match=(r"metainfo.classes='.*nothere.txt' is neither a list of "
+                   'names nor a readable class file')):
+        MultiModalRawframeDataset(
+            str(frames / 'train.txt'), [],
+            metainfo=dict(classes=str(frames / 'nothere.txt')))
