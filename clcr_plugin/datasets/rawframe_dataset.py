@@ -212,28 +212,26 @@ class MultiModalRawframeDataset(BaseActionDataset):
                 f'{where}: field \'frame_dir\' points to {folder}, which is '
                 'not a folder')
         first = self.start_index
-        expected = []
+        ranges = []  # (count field, count, template, flow components)
         if 'rgb' in self.modalities:
-            expected.append(('total_frames', info['total_frames'],
-                             self.filename_tmpl, [self.filename_tmpl.format]))
+            ranges.append(('total_frames', info['total_frames'],
+                           self.filename_tmpl, (None, )))
         if 'flow' in self.modalities:
-            expected.append(
-                ('flow_frames', info['total_flow_frames'],
-                 self.flow_filename_tmpl, [
-                     lambda i, d=d: self.flow_filename_tmpl.format(d, i)
-                     for d in 'xy'
-                 ]))
-        for field, count, tmpl, names in expected:
+            ranges.append(('flow_frames', info['total_flow_frames'],
+                           self.flow_filename_tmpl, ('x', 'y')))
+        for field, count, tmpl, components in ranges:
             last = first + count - 1
-            for name in names:
+            for component in components:
+                args = () if component is None else (component, )
+                names = {i: tmpl.format(*args, i) for i in (first, last)}
                 for index, must_exist in ((first, True), (last, True),
                                           (last + 1, False)):
-                    path = osp.join(folder, name(index))
-                    if osp.isfile(path) != must_exist:
+                    name = tmpl.format(*args, index)
+                    if osp.isfile(osp.join(folder, name)) != must_exist:
                         error = FileNotFoundError if must_exist else ValueError
                         raise error(
                             f'{where}: frame folder {folder} '
-                            f'{"lacks" if must_exist else "holds"} '
-                            f'{name(index)}, but field {field!r}={count} '
-                            f'expects {name(first)} .. {name(last)} '
-                            f'(template {tmpl!r})')
+                            f'{"lacks" if must_exist else "holds"} {name}, '
+                            f'but field {field!r}={count} expects '
+                            f'{names[first]} .. {names[last]} (template '
+                            f'{tmpl!r})')

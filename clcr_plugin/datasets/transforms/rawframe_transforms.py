@@ -10,7 +10,7 @@ A rawframe pipeline for RGB + flow::
     PackMultiModalInputs    inputs = dict(rgb=..., flow=...)
 """
 import copy
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import mmcv
 import numpy as np
@@ -51,8 +51,8 @@ class DecodeFlowStacks(BaseTransform):
 
     Required keys: ``frame_dir``, ``frame_inds``, ``total_flow_frames``,
     ``flow_filename_tmpl``, ``start_index`` (``offset`` optional).
-    Added keys: ``out_key`` (a list of ``K`` uint8 arrays ``(H, W, 2L)``,
-    channels ``x_i, y_i, x_{i+1}, y_{i+1}, ...``), ``flow_stack_len``.
+    Added key: ``out_key``, a list of ``K`` uint8 arrays ``(H, W, 2L)``,
+    channels ``x_i, y_i, x_{i+1}, y_{i+1}, ...``.
 
     Args:
         stack_len: ``L``, flows per sampled frame. Default 1.
@@ -63,7 +63,7 @@ class DecodeFlowStacks(BaseTransform):
     def __init__(self,
                  stack_len: int = 1,
                  out_key: str = 'flows',
-                 io_backend_args: dict = None) -> None:
+                 io_backend_args: Optional[dict] = None) -> None:
         if isinstance(stack_len,
                       bool) or not isinstance(stack_len, int) or stack_len < 1:
             raise ValueError(
@@ -104,7 +104,6 @@ class DecodeFlowStacks(BaseTransform):
             for i in np.asarray(results['frame_inds']).reshape(-1)
         ]
         results[self.out_key] = stacks
-        results['flow_stack_len'] = self.stack_len
         return results
 
     def __repr__(self) -> str:
