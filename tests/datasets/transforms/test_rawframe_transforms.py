@@ -99,3 +99,17 @@ def test_encode_flow_clips_at_the_bound_and_centres_zero():
     x, y = encode_flow(flow)
     np.testing.assert_array_equal(x, [[0, 255]])
     np.testing.assert_array_equal(y, [[128, 191]])
+
+
+def test_multi_crop_gives_both_modalities_the_same_crops():
+    out = SyncedFrameTransforms([dict(type='ThreeCrop', crop_size=12)])(
+        frames_and_flows(k=2, h=12, w=16))
+    assert len(out['imgs']) == len(out['flows']) == 6
+    offsets = []
+    for n, (img, flow) in enumerate(zip(out['imgs'], out['flows'])):
+        assert img.shape == (12, 12, 3) and flow.shape == (12, 12, 4)
+        # crop-major order; RGB = column + frame, encoded x = 147 + column
+        rgb_left = int(img[0, 0, 0]) - n % 2
+        assert int(flow[0, 0, 0]) - 147 == rgb_left
+        offsets.append(rgb_left)
+    assert offsets == [0, 0, 4, 4, 2, 2]  # left, right, centre
