@@ -145,6 +145,7 @@ def test_converter_writes_mmaction2_lists_class_map_and_report(converted):
             for s in report['skipped']
             } == {'YoYo/v_YoYo_g02_c01.avi', 'YoYo/v_YoYo_g03_c01.avi'}
     summary = (out / 'conversion_report.txt').read_text()
+    assert summary.startswith('UCF101 split 1, flow farneback\n')
     assert 'HandstandPushups' in summary and 'missing: 1' in summary
 
 

@@ -36,7 +36,9 @@ from clcr_plugin.datasets.conversion import (CLASS_MAP_NAME, ConversionReport,
                                              extract_rawframes,
                                              write_class_map)
 from clcr_plugin.datasets.conversion_pool import process_items_in_pool
-from clcr_plugin.datasets.optical_flow import FLOW_METHODS, extract_flow_folder
+from clcr_plugin.datasets.optical_flow import (FLOW_METHODS,
+                                               extract_flow_folder,
+                                               flow_estimator)
 from clcr_plugin.datasets.ucf101 import (SplitEntry, rawframe_list_name,
                                          read_class_index, read_split_list,
                                          split_list_names)
@@ -113,6 +115,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the converter; returns the exit code (see the module docstring)."""
     args = parse_args(argv)
     try:
+        if args.flow != 'none':  # resolve 'auto', refuse tvl1 without contrib
+            args.flow = flow_estimator(args.flow)[0]
         classes, jobs = read_jobs(args.root, args.split)
     except (OSError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
