@@ -3,12 +3,18 @@
 # 100-epoch schedule. Each config adds its neck (CLCR and the baselines are
 # siblings).
 _base_ = [
-    'mmaction::_base_/default_runtime.py',
+    'default_runtime.py',
     'models/r18_rgb_audio.py',
     'datasets/kinetics_sounds_rgb_audio.py',
     'schedules/sgd_100e.py',
 ]
 custom_imports = dict(imports=['clcr_plugin'], allow_failed_imports=False)
+# Training workers are seeded per epoch and restarted each epoch, so a resumed
+# run draws the same random augmentation as an uninterrupted one (see
+# EpochSeedHook).
+train_dataloader = dict(
+    persistent_workers=False,
+    worker_init_fn=dict(type='epoch_worker_init_fn'))
 
 # num_classes: the 31 classes of tools/data/kinetics_sounds/classes.txt.
 # The build-time dry run uses the real input sizes: 224x224 frames, 128 mel

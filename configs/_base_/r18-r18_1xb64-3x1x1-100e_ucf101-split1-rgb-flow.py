@@ -3,12 +3,18 @@
 # schedule, batch 64. Each config adds its neck (CLCR and the baselines are
 # siblings).
 _base_ = [
-    'mmaction::_base_/default_runtime.py',
+    'default_runtime.py',
     'models/r18_rgb_flow.py',
     'datasets/ucf101_split1_rgb_flow.py',
     'schedules/sgd_100e.py',
 ]
 custom_imports = dict(imports=['clcr_plugin'], allow_failed_imports=False)
+# Training workers are seeded per epoch and restarted each epoch, so a resumed
+# run draws the same random augmentation as an uninterrupted one (see
+# EpochSeedHook).
+train_dataloader = dict(
+    persistent_workers=False,
+    worker_init_fn=dict(type='epoch_worker_init_fn'))
 
 # The build-time dry run uses the real input sizes (224 x 224; flow 2 x 5
 # channels), so the default token grids follow the real feature maps.
