@@ -123,19 +123,25 @@ def test_checkpoint_save_is_atomic(tmp_path, monkeypatch):
     target = tmp_path / 'epoch_1.pth'
     mm_checkpoint.save_checkpoint({'a': torch.ones(2)}, str(target))
     good = target.read_bytes()
-    real_save = torch.save
+    from mmengine.fileio.backends.local_backend import LocalBackend
 
-    def dies_half_way(obj, f, *args, **kwargs):
-        real_save(obj, f, *args, **kwargs)
-        f.truncate(10)  # half-written
+    def dies_half_way(self, obj: bytes, filepath) -> None:
+        with open(filepath, 'wb') as f:  # mmengine's put, killed mid-write
+            f.write(obj[:10])
         raise OSError('disk full')
 
-    monkeypatch.setattr(torch, 'save', dies_half_way)
+    monkeypatch.setattr(LocalBackend, 'put', dies_half_way)
     with pytest.raises(OSError, match='disk full'):
         mm_checkpoint.save_checkpoint({'a': torch.zeros(2)}, str(target))
     assert target.read_bytes() == good  # the old checkpoint is untouched
     assert os.listdir(tmp_path) == ['epoch_1.pth']  # no temporary file left
-    monkeypatch.setattr(torch, 'save', real_save)
+    # mmengine's own save (what the patch wraps) leaves it half-written
+    with pytest.raises(OSError, match='disk full'):
+        mm_checkpoint.save_checkpoint.__wrapped__({'a': torch.zeros(2)},
+                                                  str(target))
+    assert len(target.read_bytes()) == 10
+    target.write_bytes(good)
+    monkeypatch.undo()
     assert torch.equal(torch.load(target)['a'], torch.ones(2))
 
 
