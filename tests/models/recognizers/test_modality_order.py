@@ -4,6 +4,7 @@ import pytest
 import torch
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
+from mmengine.runner import load_checkpoint
 from tiny_models import tiny_recognizer
 
 import clcr_plugin  # noqa: F401
@@ -67,7 +68,7 @@ def test_state_dict_records_the_modality_order():
     assert decode_order(encode_order(())) == ()
 
 
-def test_loading_another_modality_order_is_an_error_naming_both():
+def test_loading_another_modality_order_is_an_error_naming_both(tmp_path):
     model = build('concat', False)
     state = model.state_dict()
     state['_extra_state'] = encode_order(('rgb', 'audio'))
@@ -76,3 +77,7 @@ def test_loading_another_modality_order_is_an_error_naming_both():
             match=(r"trained with modality order \['rgb', 'audio'\], but "
                    r"this model has \['audio', 'rgb'\]")):
         model.load_state_dict(state)
+    # the same through mmengine's checkpoint loader (tools/test.py, --resume)
+    torch.save(dict(state_dict=state), tmp_path / 'other_order.pth')
+    with pytest.raises(ValueError, match=r"order \['rgb', 'audio'\]"):
+        load_checkpoint(model, str(tmp_path / 'other_order.pth'))
