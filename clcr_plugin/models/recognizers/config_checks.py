@@ -5,7 +5,7 @@ written under ``model=dict(...)``), the value given and what was expected, so
 a mistyped modality name or a stage that does not exist fails when the model
 is built, not as a shape error deep in a forward pass.
 """
-from typing import Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 from torch import nn
 
@@ -59,6 +59,23 @@ def check_no_overlap(modalities: Sequence[str],
             f'ignore_inputs={list(ignored)} names {both}, which have '
             f'backbones {list(modalities)}; expected only inputs the model '
             'does not use')
+
+
+def check_preprocessor_modalities(data_preprocessor: Any,
+                                  modalities: Sequence[str],
+                                  ignored: Sequence[str]) -> None:
+    """``ignore_inputs`` and the per-modality data preprocessors agree with
+    the backbones (a preprocessor without ``preprocessors`` is not
+    checked)."""
+    check_no_overlap(modalities, ignored)
+    preprocessors = getattr(data_preprocessor, 'preprocessors', None)
+    if preprocessors is None:
+        return
+    key = 'data_preprocessor.preprocessors'
+    check_known_modalities(key, preprocessors, modalities, ignored)
+    check_covers_modalities(
+        key, preprocessors, modalities,
+        'each input is normalised and laid out by its own preprocessor')
 
 
 def check_neck_modalities(neck: nn.Module, modalities: Sequence[str]) -> None:

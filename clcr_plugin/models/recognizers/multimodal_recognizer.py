@@ -11,9 +11,9 @@ from torch import Tensor, nn
 
 from ..clcr.modality_dropout import modality_dropout_mask
 from ..clcr.modality_order import canonical_order
-from .config_checks import (check_covers_modalities, check_head_loss_weight,
-                            check_known_modalities, check_neck_modalities,
-                            check_no_overlap)
+from .config_checks import (check_head_loss_weight, check_known_modalities,
+                            check_neck_modalities,
+                            check_preprocessor_modalities)
 from .loss_guard import average_and_check_log_vars
 from .modality_record import decode_order, encode_order
 from .stage_taps import LevelSpec, StageTaps
@@ -50,6 +50,13 @@ class MultiModalRecognizer(BaseModel):
     fills the neck's ``in_channels`` (and default token grids) the config
     leaves out and checks the ones it gives. The head's ``in_channels``
     defaults to the neck's ``out_channels``.
+
+    Modalities are kept in sorted name order (backbones, features, the neck's
+    slots), whatever the order of the config dicts, and the state dict
+    records it (a checkpoint of another order is an error). Modality names
+    and stages are checked at build time (``config_checks``); logged losses
+    are averaged over ranks and a non-finite one stops training
+    (``loss_guard``).
 
     Args:
         backbones (dict): ``{modality: backbone config}``.
@@ -120,7 +127,8 @@ class MultiModalRecognizer(BaseModel):
         self.test_cfg = test_cfg
         with DefaultScope.overwrite_default_scope('mmaction'):
             self._build_backbones(backbones, levels, frames_per_view)
-            self._check_modality_settings()
+            check_preprocessor_modalities(self.data_preprocessor,
+                                          self.modalities, self.ignore_inputs)
             neck_cls = MODELS.get(neck['type']) if isinstance(
                 neck['type'], str) else neck['type']
             if neck_cls is None:
@@ -134,21 +142,6 @@ class MultiModalRecognizer(BaseModel):
             check_neck_modalities(self.neck, self.modalities)
             check_head_loss_weight(cls_head)
             self.cls_head = MODELS.build(self._complete_head(cls_head))
-
-    def _check_modality_settings(self) -> None:
-        """Modality names of ``ignore_inputs`` and the data preprocessor
-        agree with the backbones (one error naming the key otherwise)."""
-        check_no_overlap(self.modalities, self.ignore_inputs)
-        preprocessors = getattr(self.data_preprocessor, 'preprocessors', None)
-        if preprocessors is None:  # not a per-modality preprocessor
-            return
-        key = 'data_preprocessor.preprocessors'
-        check_known_modalities(key, preprocessors, self.modalities,
-                               self.ignore_inputs)
-        check_covers_modalities(
-            key, preprocessors, self.modalities,
-            'each input is normalised and laid out by '
-            'its own preprocessor')
 
     def _build_backbones(self, backbones, levels, frames_per_view) -> None:
         if not backbones:
