@@ -168,3 +168,33 @@ def test_train_tool_builds_the_runner_type_the_config_names(tmp_path):
     assert type(runner) is FlexibleRunner
     cfg.pop('runner_type')
     assert type(train.build_runner(cfg)) is Runner
+
+
+class _NumpyDraws(torch.utils.data.Dataset):
+    """Each item is a draw from numpy's global generator (a random
+    transform in a worker)."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, index):
+        return float(np.random.rand())
+
+
+def test_non_persistent_workers_draw_per_epoch_and_again_after_a_resume():
+    loader = torch.utils.data.DataLoader(
+        _NumpyDraws(),
+        batch_size=2,
+        num_workers=1,
+        persistent_workers=False,
+        worker_init_fn=epoch_worker_init_fn)
+    hook = EpochSeedHook(seed=0)
+
+    def epoch(e: int) -> list:
+        hook.before_train_epoch(SimpleNamespace(seed=0, epoch=e))
+        return [x.tolist() for x in loader]
+
+    first, second = epoch(0), epoch(1)
+    assert first != second  # a new stream each epoch
+    draws()  # whatever ran in between (validation, a restart)
+    assert epoch(1) == second  # resumed at epoch 1: the same draws
