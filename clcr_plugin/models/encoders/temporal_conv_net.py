@@ -2,7 +2,6 @@
 sequences; one output per stage, i.e. one CLCR level each."""
 from typing import List, Optional, Sequence, Tuple
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 

@@ -1,5 +1,6 @@
 # CMU-MOSEI from the processed pickle (tools/data/mosi_mosei/README.md):
-# train / valid / test = 16,326 / 1,871 / 4,659 utterances, sentiment in [-3, 3].
+# train / valid / test = 16,326 / 1,871 / 4,659 utterances, sentiment in
+# [-3, 3].
 # Audio features are 74-d, vision features 35-d: the data owns these
 # widths (feature_dims), which the config combining data and model gives the
 # backbones as in_channels, with the model's text_key (token ids for BERT,
