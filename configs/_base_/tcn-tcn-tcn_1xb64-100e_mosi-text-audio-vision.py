@@ -1,8 +1,8 @@
 # The neutral base of every config on CMU-MOSI without `transformers`: a
 # temporal conv net each for text (the pickle's 768-d BERT features), audio
 # and vision; model, data, the paper's SGD schedule (lr 1e-3, momentum 0.9,
-# weight decay 1e-4, clip 40, batch 64, 100 epochs). Each
-# config adds its neck (CLCR and the baselines are siblings).
+# weight decay 1e-4, clip 40, batch 64, 100 epochs). Each config adds its
+# neck (CLCR and the baselines are siblings).
 _base_ = [
     'mmaction::_base_/default_runtime.py',
     'models/tcn_text_audio_vision.py',
