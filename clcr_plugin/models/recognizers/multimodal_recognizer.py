@@ -144,8 +144,9 @@ class MultiModalRecognizer(BaseModel):
             ``(C, 8, 112, 112)`` for ``'NCTHW'``, with ``C`` the backbone's
             ``in_channels`` (3 if it has none). Give the real input size where
             the default grids should follow it. A sequence modality takes
-            ``(T, D)`` (or ``(3, L)`` token ids); its default is the
-            backbone's ``dry_run_shape``. Default None.
+            ``(T, D)`` (or ``(3, L)`` token ids) where its backbone
+            declares such a ``dry_run_shape``, which is also its default.
+            Default None.
         data_preprocessor (dict): e.g. mmaction2's
             ``MultiModalDataPreprocessor``.
         train_cfg, test_cfg (dict, optional): kept for mmaction2 compatibility.
@@ -241,8 +242,10 @@ class MultiModalRecognizer(BaseModel):
                        dry_run_inputs: Mapping[str, Sequence[int]]) -> Tensor:
         """A zero input of one sample and one view, laid out as the data
         preprocessor gives it."""
-        shape = dry_run_inputs.get(modality) or getattr(
-            self.backbones[modality].backbone, 'dry_run_shape', None)
+        # a sequence backbone declares its one-sample input (T, D) / (3, L)
+        sequence_shape = getattr(self.backbones[modality].backbone,
+                                 'dry_run_shape', None)
+        shape = dry_run_inputs.get(modality) or sequence_shape
         if shape is None:
             preprocessors = getattr(self.data_preprocessor, 'preprocessors',
                                     {})
@@ -257,16 +260,19 @@ class MultiModalRecognizer(BaseModel):
             shape = (getattr(self.backbones[modality].backbone, 'in_channels',
                              3), *DEFAULT_DRY_RUN_SIZES[fmt])
         shape = tuple(int(s) for s in shape)
-        if len(shape) == 2:  # one sequence (1, T, D) or token pack (1, 3, L)
-            return torch.zeros(1, *shape)
+        if len(shape) == 2 and sequence_shape is not None:
+            return torch.zeros(1, *shape)  # one sequence (1, T, D)
         if len(shape
                ) == 3:  # one view of frames_per_view frames: (1, S, C, H, W)
             return torch.zeros(1, self.frames_per_view[modality], *shape)
         if len(shape) == 4:  # one clip: (1, 1, C, T, H, W)
             return torch.zeros(1, 1, *shape)
         raise ValueError(
-            f'dry_run_inputs.{modality}={shape}: expected (T, D), (C, H, W) '
-            'or (C, T, H, W)')
+            f'dry_run_inputs.{modality}={shape}: expected (C, H, W) or (C, T, '
+            'H, W)' +
+            ('' if sequence_shape is
+             None else f', or {len(sequence_shape)} ints as the sequence '
+             f'backbone\'s dry_run_shape {tuple(sequence_shape)}'))
 
     def dry_run(
         self,
@@ -368,11 +374,11 @@ class MultiModalRecognizer(BaseModel):
             elif x.dim() == 3:  # (N, T, D) sequences or (N, 3, L) token ids
                 views[m] = 1
                 lengths = sample_lengths(data_samples, m, x.device)
-                taps = self.backbones[m]
-                level_feats = taps(
-                    x, mask=length_mask(lengths, x.shape[1])) if (
-                        lengths is not None
-                        and accepts(taps.backbone, 'mask')) else taps(x)
+                kwargs = {}
+                if lengths is not None and accepts(self.backbones[m].backbone,
+                                                   'mask'):
+                    kwargs['mask'] = length_mask(lengths, x.shape[1])
+                level_feats = self.backbones[m](x, **kwargs)
             else:
                 raise ValueError(
                     f'modality {m!r}: expected (N, K, C, H, W), (N, V, C, '
@@ -407,15 +413,14 @@ class MultiModalRecognizer(BaseModel):
         """Fused features ``(N * V, D, 1, 1)``, the neck's auxiliary losses,
         and ``V``."""
         feats, num_views = self.extract_backbone_feats(inputs, data_samples)
-        masks = level_masks(feats, data_samples) if accepts(
-            self.neck, 'masks') else {}
+        kwargs = {}
+        if accepts(self.neck, 'masks'):  # sequence padding masks, if any
+            kwargs['masks'] = level_masks(feats, data_samples) or None
         fused, aux = self.neck(
             feats,
             data_samples,
             available=self.sample_availability(feats, num_views),
-            **({
-                'masks': masks
-            } if masks else {}))
+            **kwargs)
         return fused[:, :, None, None], aux, num_views
 
     def loss(self, inputs: Mapping[str, Tensor], data_samples: list) -> dict:

@@ -16,8 +16,12 @@ def sequence_model(neck: str = 'CLCRFusion'):
     neck_cfg = dict(type=neck)
     if neck == 'CLCRFusion':
         neck_cfg.update(
-            embed_dim=16, shared_dim=8, private_dim=4, num_heads=2,
-            hidden_dim=8, reg_memory=0)
+            embed_dim=16,
+            shared_dim=8,
+            private_dim=4,
+            num_heads=2,
+            hidden_dim=8,
+            reg_memory=0)
     torch.manual_seed(0)
     model = MODELS.build(
         dict(
@@ -49,9 +53,7 @@ def batch(seed: int = 0, padding_scale: float = 0.0):
     samples = []
     for i in range(2):
         s = ActionDataSample()
-        s.set_metainfo(
-            dict(seq_lengths={m: v[i]
-                              for m, v in LENGTHS.items()}))
+        s.set_metainfo(dict(seq_lengths={m: v[i] for m, v in LENGTHS.items()}))
         s.set_field(torch.tensor([0.5 - i]), 'gt_regression')
         samples.append(s)
     return inputs, samples
@@ -122,6 +124,8 @@ def test_lengths_given_for_only_some_samples_raise_naming_them():
     model = sequence_model()
     inputs, samples = batch()
     samples[1].set_metainfo(dict(seq_lengths={'vision': 3}))
-    with pytest.raises(KeyError, match=r"seq_lengths\['audio'\] is missing "
-                       r'in data samples \[1\]'):
+    with pytest.raises(
+            KeyError,
+            match=r"seq_lengths\['audio'\] is missing "
+            r'in data samples \[1\]'):
         model(inputs, samples, mode='loss')
