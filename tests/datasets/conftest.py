@@ -10,7 +10,7 @@ import pytest
 # feature widths (audio, vision) and unaligned padded lengths (text, audio,
 # vision) of the released pickles (MMSA's configs)
 DIMS = {'mosi': (5, 20), 'mosei': (74, 35)}
-UNALIGNED_STEPS = {'mosi': (50, 375, 500), 'mosei': (50, 500, 375)}
+UNALIGNED_STEPS = {'mosi': (50, 500, 375), 'mosei': (50, 500, 500)}
 SPLIT_SIZES = {'train': 6, 'valid': 4, 'test': 4}
 
 
