@@ -29,9 +29,8 @@ def test_prints_counts_per_split_and_recognises_the_set(
     path = sentiment_pickles[dataset, aligned]
     assert check.main([str(path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert [line.split(':')[0].strip() for line in out[:3]] == [
-        'train', 'valid', 'test'
-    ]
+    assert [line.split(':')[0].strip()
+            for line in out[:3]] == ['train', 'valid', 'test']
     assert [int(re.search(r'(\d+) samples', line)[1])
             for line in out[:3]] == [6, 4, 4]
     # the fixture's one -inf and one NaN per split, set to 0
@@ -42,8 +41,7 @@ def test_prints_counts_per_split_and_recognises_the_set(
 
 def test_strict_mode_and_a_missing_key_fail_with_the_key_named(
         check, sentiment_pickles, capsys, tmp_path):
-    assert check.main([str(sentiment_pickles['mosi', False]),
-                       '--strict']) == 1
+    assert check.main([str(sentiment_pickles['mosi', False]), '--strict']) == 1
     assert "['train']['audio'] holds 1 non-finite" in capsys.readouterr().err
     broken = tmp_path / 'no_vision.pkl'
     split = dict(

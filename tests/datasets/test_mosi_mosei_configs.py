@@ -24,8 +24,7 @@ CONFIGS = {
     'clcr_bert-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py': 'clcr',
     'clcr_tcn-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py': 'clcr',
     'concat_bert-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py': 'baselines',
-    'concat_bert-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py':
-    'baselines',
+    'concat_bert-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py': 'baselines',
 }
 TINY_BERT = dict(
     vocab_size=2048,

@@ -58,8 +58,8 @@ def test_registered_metric_reads_the_sample_fields():
     metric = METRICS.build(dict(type='SentimentMetric'))
     metric.process({}, [
         dict(
-            pred_regression=torch.tensor([p]),
-            gt_regression=torch.tensor([t])) for p, t in zip(PRED, TRUE)
+            pred_regression=torch.tensor([p]), gt_regression=torch.tensor([t]))
+        for p, t in zip(PRED, TRUE)
     ])
     result = metric.evaluate(len(PRED))
     assert result['mae'] == pytest.approx(0.6)

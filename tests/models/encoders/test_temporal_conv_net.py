@@ -47,8 +47,9 @@ def test_bad_arguments_and_inputs_raise_naming_the_value():
         TemporalConvNet(5, kernel_size=4)
     with pytest.raises(ValueError, match='one entry per stage'):
         TemporalConvNet(5, channels=(8, 8), dilations=(1, 2, 4))
-    with pytest.raises(ValueError, match=r'in_channels=5, got input of '
-                       r'shape \(1, 4, 7\)'):
+    with pytest.raises(
+            ValueError, match=r'in_channels=5, got input of '
+            r'shape \(1, 4, 7\)'):
         TemporalConvNet(5)(torch.randn(1, 4, 7))
     with pytest.raises(ValueError, match=r'mask must have shape \(1, 4\)'):
         TemporalConvNet(5)(torch.randn(1, 4, 5), torch.ones(1, 3).bool())

@@ -38,16 +38,16 @@ def describe(path: str, text_key: str, strict: bool) -> List[str]:
         labels = part.labels
         shapes = {m: tuple(f.shape[1:]) for m, f in part.features.items()}
         dims.add((shapes['audio'][-1], shapes['vision'][-1]))
-        lines.append(
-            f'{split:5s}: {len(part):6d} samples; ' + ', '.join(
-                f'{m} {s}' for m, s in shapes.items()) +
-            f'; labels [{labels.min():.2f}, {labels.max():.2f}] '
-            f'neg/zero/pos {int((labels < 0).sum())}/'
-            f'{int((labels == 0).sum())}/{int((labels > 0).sum())}; '
-            f'mean length ' + ', '.join(
-                f'{m} {np.mean(v):.1f}' for m, v in part.lengths.items()) +
-            f'; non-finite set to 0 {part.cleaned}; '
-            f'lengths clipped {part.clipped}')
+        lines.append(f'{split:5s}: {len(part):6d} samples; ' +
+                     ', '.join(f'{m} {s}' for m, s in shapes.items()) +
+                     f'; labels [{labels.min():.2f}, {labels.max():.2f}] '
+                     f'neg/zero/pos {int((labels < 0).sum())}/'
+                     f'{int((labels == 0).sum())}/{int((labels > 0).sum())}; '
+                     f'mean length ' +
+                     ', '.join(f'{m} {np.mean(v):.1f}'
+                               for m, v in part.lengths.items()) +
+                     f'; non-finite set to 0 {part.cleaned}; '
+                     f'lengths clipped {part.clipped}')
     names = {KNOWN_DIMS.get(d, f'unknown widths {d}') for d in dims}
     lines.append(f'OK: {path} looks like {", ".join(sorted(names))} '
                  f'(audio, vision widths {sorted(dims)})')
