@@ -129,3 +129,38 @@ def test_lengths_given_for_only_some_samples_raise_naming_them():
             match=r"seq_lengths\['audio'\] is missing "
             r'in data samples \[1\]'):
         model(inputs, samples, mode='loss')
+
+
+def test_init_weights_keeps_a_pretrained_bert(tmp_path):
+    """The Runner calls init_weights before training: it must not re-draw
+    the loaded BERT (transformers' own init_weights would)."""
+    from transformers import BertConfig, BertModel
+    torch.manual_seed(0)
+    bert = BertModel(
+        BertConfig(
+            vocab_size=32,
+            hidden_size=8,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=12))
+    bert.save_pretrained(tmp_path / 'bert')
+    model = MODELS.build(
+        dict(
+            type='MultiModalRecognizer',
+            backbones=dict(
+                text=dict(
+                    type='BertLevels',
+                    pretrained=str(tmp_path / 'bert'),
+                    levels=(0, 1, 2)),
+                audio=dict(type='TemporalConvNet', in_channels=5)),
+            neck=dict(type='ConcatFusion'),
+            cls_head=dict(type='RegressionHead'),
+            data_preprocessor=dict(
+                type='MultiModalDataPreprocessor',
+                preprocessors=dict(
+                    text=dict(type='ActionDataPreprocessor', to_float32=False),
+                    audio=dict(type='ActionDataPreprocessor')))))
+    model.init_weights()
+    loaded = model.backbones['text'].backbone.bert.state_dict()
+    for key, value in bert.state_dict().items():
+        torch.testing.assert_close(loaded[key], value, msg=key)
