@@ -7,6 +7,7 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
 import clcr_plugin  # noqa: F401
+from clcr_plugin.models.recognizers.sequence_masks import level_masks
 
 LENGTHS = dict(audio=[9, 12], vision=[4, 10])
 
@@ -164,3 +165,21 @@ def test_init_weights_keeps_a_pretrained_bert(tmp_path):
     loaded = model.backbones['text'].backbone.bert.state_dict()
     for key, value in bert.state_dict().items():
         torch.testing.assert_close(loaded[key], value, msg=key)
+
+
+def test_per_sample_availability_and_padding_masks_work_together():
+    """A sample whose audio is marked unavailable gets a finite fused code
+    that does not depend on its audio."""
+    model = sequence_model().eval()
+    inputs, samples = batch()
+    other = dict(inputs, audio=inputs['audio'].clone())
+    other['audio'][1] = torch.randn(12, 5)
+    available = {'audio': torch.tensor([True, False])}
+    fused = []
+    with torch.no_grad():
+        for x in (inputs, other):
+            feats, _ = model.extract_backbone_feats(x, samples)
+            masks = level_masks(feats, samples)
+            fused.append(model.neck(feats, None, available, masks)[0])
+    assert torch.isfinite(fused[0]).all()
+    torch.testing.assert_close(fused[0][1], fused[1][1])
