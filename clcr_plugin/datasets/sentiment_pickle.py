@@ -36,7 +36,7 @@ from typing import Dict, Mapping, Sequence, Tuple
 import numpy as np
 
 SPLITS = ('train', 'valid', 'test')
-MODALITY_KEYS = {'text': 'text', 'audio': 'audio', 'vision': 'vision'}
+MODALITIES = ('text', 'audio', 'vision')
 TEXT_KEYS = ('text', 'text_bert')
 LABEL_KEY = 'regression_labels'
 NONFINITE_POLICIES = ('zero', 'error')
@@ -113,17 +113,76 @@ def _clean(x: np.ndarray, key: str, where: str,
     return x, count
 
 
-def text_lengths(split: Mapping, num_steps: int) -> np.ndarray:
-    """Valid text tokens per sample: the attention mask's sum, else
-    ``num_steps``."""
-    if 'text_bert' in split:
-        return np.asarray(split['text_bert'])[:, 1].sum(-1).astype(np.int64)
-    return np.full(len(split[LABEL_KEY]), num_steps, dtype=np.int64)
+def text_lengths(part: Mapping, where: str) -> np.ndarray:
+    """Valid text tokens per sample: the sum of the attention mask
+    ``text_bert[:, 1]``, else the padded length of ``text``."""
+    if 'text_bert' in part:
+        return np.asarray(part['text_bert'])[:, 1].sum(-1).astype(np.int64)
+    if 'text' in part:
+        n, steps = np.asarray(part['text']).shape[:2]
+        return np.full(n, steps, dtype=np.int64)
+    raise KeyError(f"{where} has neither 'text_bert' nor 'text' to take the "
+                   f'text lengths from; it holds {sorted(part)}')
+
+
+def check_arguments(split: str, modalities: Sequence[str], text_key: str,
+                    nonfinite: str) -> None:
+    """Raise a ValueError naming the argument whose value is not allowed."""
+    if split not in SPLITS:
+        raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
+    if not modalities or not set(modalities) <= set(MODALITIES):
+        raise ValueError(f'modalities must be a non-empty subset of '
+                         f'{MODALITIES}, got {list(modalities)}')
+    if text_key not in TEXT_KEYS:
+        raise ValueError(
+            f'text_key must be one of {TEXT_KEYS}, got {text_key!r}')
+    if nonfinite not in NONFINITE_POLICIES:
+        raise ValueError(f'nonfinite must be one of {NONFINITE_POLICIES}, '
+                         f'got {nonfinite!r}')
+
+
+def read_labels(part: Mapping, where: str) -> np.ndarray:
+    """``(N,)`` float32 labels; a ValueError naming the first non-finite."""
+    labels = _array(part, LABEL_KEY, where).astype(np.float32).reshape(-1)
+    if not np.isfinite(labels).all():
+        first = int(np.flatnonzero(~np.isfinite(labels))[0])
+        raise ValueError(f'{where}[{LABEL_KEY!r}][{first}] is '
+                         f'{labels[first]}; labels must be finite')
+    return labels
+
+
+def read_modality(part: Mapping, modality: str, key: str, where: str,
+                  nonfinite: str) -> Tuple[np.ndarray, np.ndarray, int, int]:
+    """Features of ``modality`` from ``part[key]``, their lengths in
+    ``[1, T]``, the number of non-finite values set to 0 and of lengths
+    clipped."""
+    raw = _array(part, key, where)
+    if key == 'text_bert':
+        if raw.ndim != 3 or raw.shape[1] != 3:
+            raise ValueError(f'{where}[{key!r}] must be (N, 3, L) token ids, '
+                             f'mask and segment ids, got shape {raw.shape}')
+        features, cleaned, steps = raw.astype(np.int64), 0, raw.shape[-1]
+    else:
+        if raw.ndim != 3:
+            raise ValueError(f'{where}[{key!r}] must be (N, T, D), got '
+                             f'shape {raw.shape}')
+        features, cleaned = _clean(raw, key, where, nonfinite)
+        steps = raw.shape[1]
+    length_key = f'{modality}_lengths'
+    if modality != 'text' and length_key in part:
+        raw_len = np.asarray(part[length_key]).reshape(-1)
+    else:  # text, or aligned audio / vision on the word time axis
+        raw_len = text_lengths(part, where)
+    if len(raw_len) != len(raw):
+        raise ValueError(f'{where}[{length_key!r}] has {len(raw_len)} '
+                         f'samples, {where}[{key!r}] has {len(raw)}')
+    lengths = np.clip(raw_len.astype(np.int64), 1, steps)
+    return features, lengths, cleaned, int((lengths != raw_len).sum())
 
 
 def read_split(data: Mapping,
                split: str,
-               modalities: Sequence[str] = ('text', 'audio', 'vision'),
+               modalities: Sequence[str] = MODALITIES,
                text_key: str = 'text',
                nonfinite: str = 'zero',
                source: str = 'pickle') -> SentimentSplit:
@@ -140,65 +199,31 @@ def read_split(data: Mapping,
 
     Raises:
         KeyError: the split or a needed key is missing (names both).
-        ValueError: unknown argument values, arrays whose sample counts
-            disagree or a non-finite label (names key and sample).
+        ValueError: unknown argument values, arrays of the wrong rank or
+            whose sample counts disagree, or a non-finite label (names key
+            and sample).
     """
-    if split not in SPLITS:
-        raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
-    unknown = sorted(set(modalities) - set(MODALITY_KEYS))
-    if unknown or not modalities:
-        raise ValueError(f'modalities must be a non-empty subset of '
-                         f'{tuple(MODALITY_KEYS)}, got {list(modalities)}')
-    if text_key not in TEXT_KEYS:
-        raise ValueError(
-            f'text_key must be one of {TEXT_KEYS}, got {text_key!r}')
-    if nonfinite not in NONFINITE_POLICIES:
-        raise ValueError(f'nonfinite must be one of {NONFINITE_POLICIES}, '
-                         f'got {nonfinite!r}')
+    check_arguments(split, modalities, text_key, nonfinite)
     if split not in data:
         raise KeyError(f'{source} has no split {split!r}; it holds '
                        f'{sorted(data)}')
     where = f'{source}[{split!r}]'
     part = data[split]
-    labels = _array(part, LABEL_KEY, where).astype(np.float32).reshape(-1)
-    n = len(labels)
-    if not np.isfinite(labels).all():
-        first = int(np.flatnonzero(~np.isfinite(labels))[0])
-        raise ValueError(f'{where}[{LABEL_KEY!r}][{first}] is '
-                         f'{labels[first]}; labels must be finite')
+    labels = read_labels(part, where)
     ids = _array(part, 'id', where).astype(str).reshape(-1)
-    features, lengths, cleaned, clipped = {}, {}, {}, {}
-
-    def text_len() -> np.ndarray:
-        if 'text' in part:
-            return text_lengths(part, np.asarray(part['text']).shape[1])
-        return text_lengths(part, _array(part, 'text_bert', where).shape[-1])
-
+    out = SentimentSplit({}, {}, labels, ids)
     for m in modalities:
-        key = text_key if m == 'text' else MODALITY_KEYS[m]
-        raw = _array(part, key, where)
-        if key == 'text_bert':
-            features[m] = raw.astype(np.int64)
-            steps = raw.shape[-1]
-        else:
-            if raw.ndim != 3:
-                raise ValueError(f'{where}[{key!r}] must be (N, T, D), got '
-                                 f'shape {raw.shape}')
-            features[m], cleaned[key] = _clean(raw, key, where, nonfinite)
-            steps = raw.shape[1]
-        length_key = f'{m}_lengths'
-        if m != 'text' and length_key in part:
-            raw_len = np.asarray(part[length_key]).reshape(-1)
-        else:
-            raw_len = text_len()
-        length = np.clip(raw_len.astype(np.int64), 1, steps)
-        clipped[m] = int((length != raw_len).sum())
-        lengths[m] = length
-        for name, arr in ((key, raw), (length_key, raw_len)):
-            if len(arr) != n:
-                raise ValueError(f'{where}[{name!r}] has {len(arr)} samples, '
-                                 f'{LABEL_KEY!r} has {n}')
-    if len(ids) != n:
-        raise ValueError(
-            f"{where}['id'] has {len(ids)} samples, {LABEL_KEY!r} has {n}")
-    return SentimentSplit(features, lengths, labels, ids, cleaned, clipped)
+        key = text_key if m == 'text' else m
+        features, lengths, cleaned, clipped = read_modality(
+            part, m, key, where, nonfinite)
+        if len(features) != len(labels):
+            raise ValueError(f'{where}[{key!r}] has {len(features)} samples, '
+                             f'{LABEL_KEY!r} has {len(labels)}')
+        out.features[m], out.lengths[m] = features, lengths
+        out.clipped[m] = clipped
+        if key != 'text_bert':
+            out.cleaned[key] = cleaned
+    if len(ids) != len(labels):
+        raise ValueError(f"{where}['id'] has {len(ids)} samples, "
+                         f'{LABEL_KEY!r} has {len(labels)}')
+    return out

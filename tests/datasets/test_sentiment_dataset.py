@@ -124,3 +124,27 @@ def test_a_nonfinite_label_is_an_error_naming_its_index():
         id=np.array(['a', 'b', 'c']))
     with pytest.raises(ValueError, match=r"\['regression_labels'\]\[1\]"):
         read_split({'train': split}, 'train', ['audio'], source='x.pkl')
+
+
+@pytest.mark.parametrize('change,error,message', [
+    (dict(text_bert=np.ones((2, 50))), ValueError,
+     r"\['text_bert'\] must be \(N, 3, L\)"),
+    (dict(audio=np.ones((2, 5))), ValueError,
+     r"\['audio'\] must be \(N, T, D\), got shape \(2, 5\)"),
+    (dict(audio_lengths=np.ones(3)), ValueError,
+     r"\['audio_lengths'\] has 3 samples, .*\['audio'\] has 2"),
+    (dict(id=np.array(['a'])), ValueError, r"\['id'\] has 1 samples"),
+])
+def test_malformed_arrays_raise_naming_the_key(change, error, message):
+    split = dict(
+        text_bert=np.ones((2, 3, 50)),
+        audio=np.zeros((2, 4, 5), np.float32),
+        audio_lengths=np.array([2, 4]),
+        regression_labels=np.zeros(2),
+        id=np.array(['a', 'b']))
+    split.update(change)
+    with pytest.raises(error, match=message):
+        read_split({'valid': split},
+                   'valid', ['text', 'audio'],
+                   text_key='text_bert',
+                   source='x.pkl')
