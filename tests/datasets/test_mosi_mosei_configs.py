@@ -6,8 +6,11 @@ Configs stepped here:
 clcr_bert-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py,
 clcr_bert-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py,
 clcr_tcn-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py,
+clcr_tcn-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py,
 concat_bert-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py,
-concat_bert-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py.
+concat_bert-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py,
+concat_tcn-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py,
+concat_tcn-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py.
 """
 import math
 from pathlib import Path
@@ -23,6 +26,7 @@ CONFIGS = {
     'clcr_bert-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py': 'clcr',
     'clcr_bert-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py': 'clcr',
     'clcr_tcn-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py': 'clcr',
+    'clcr_tcn-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py': 'clcr',
     'concat_bert-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py': 'baselines',
     'concat_bert-tcn-tcn_1xb64-100e_mosei-text-audio-vision.py': 'baselines',
 }
