@@ -1,5 +1,5 @@
-from .audio_transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
-                               SampleAudioWindows)
+from .audio_masking import AudioFrequencyTimeMask
+from .audio_transforms import LoadAudioLogMel, SampleAudioWindows
 from .formatting import PackMultiModalInputs
 
 __all__ = [

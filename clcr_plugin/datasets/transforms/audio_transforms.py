@@ -1,5 +1,6 @@
 """Audio transforms: whole-clip log-mel, then one window per sampled video
 clip."""
+import os.path as osp
 import warnings
 from typing import Any, Dict, Optional
 
@@ -10,6 +11,11 @@ from mmcv.transforms import BaseTransform
 from ..audio import (AudioFeatureConfig, decode_audio, document_settings,
                      log_mel_spectrogram)
 from ..audio_record import RECORD_NAME, RecordFinder, check_record
+from ..bad_data import (BadDataError, handle_bad_data, is_unavailable,
+                        mark_unavailable, policy_of)
+
+# a log-mel whose values all lie within this of each other is digital silence
+SILENCE_SPREAD = 1e-3
 
 
 def _require(results: Dict, key: str, transform: str) -> object:
@@ -47,8 +53,17 @@ class LoadAudioLogMel(BaseTransform):
     extractor wrote, the nearest one in its folder or above (read once per
     folder): features made with other settings raise a ValueError naming
     the json file and both values. Features without such a record (made by
-    other tools) are loaded with one warning per transform, as they cannot
-    be checked beyond their number of mel bands.
+    other tools) are loaded with one warning per transform and flagged
+    (``audio_feature_unchecked``), so ``SampleAudioWindows`` compares their
+    duration with the video's.
+
+    Bad audio follows the dataset's policy (``results['bad_data_policy']``,
+    see :mod:`clcr_plugin.datasets.bad_data`; every case is an error
+    without one): ``no_audio`` (file missing or unreadable, no audio stream,
+    or ``audio_available=False`` from the dataset), ``nonfinite_features``
+    (NaN/inf), ``silent_audio`` (a constant log-mel) and
+    ``feature_settings_mismatch``. Under ``'mark_missing'`` the feature is
+    a zero placeholder of one frame, listed in ``results['unavailable_keys']``.
 
     Args:
         <audio settings>
@@ -61,41 +76,92 @@ class LoadAudioLogMel(BaseTransform):
         self._warned_unrecorded = False
 
     def transform(self, results: Dict) -> Dict:
-        path = results.get('audio_path') or _require(results, 'filename',
-                                                     'LoadAudioLogMel')
-        if str(path).endswith('.npy'):
-            feature = self._load_npy(str(path))
-        else:
-            feature = log_mel_spectrogram(
-                decode_audio(path, self.cfg.sample_rate), self.cfg)
+        path = str(
+            results.get('audio_path')
+            or _require(results, 'filename', 'LoadAudioLogMel'))
+        feature = self._checked_feature(results, path)
+        if feature is None:  # marked missing: a zero placeholder
+            feature = np.zeros((self.cfg.n_mels, 1), np.float32)
+            mark_unavailable(results, 'audio_feature')
         results['audio_feature'] = feature  # (n_mels, n_frames)
         results['audio_frame_rate'] = self.cfg.frame_rate
         return results
 
-    def _load_npy(self, path: str) -> np.ndarray:
+    def _checked_feature(self, results: Dict,
+                         path: str) -> Optional[np.ndarray]:
+        """The feature of ``path`` after the bad-data checks; None when the
+        policy marks the audio missing."""
+        if results.get('audio_available') is False:
+            detail = 'the audio file does not exist (found at load time)'
+        elif not osp.isfile(path):
+            detail = 'the audio file does not exist'
+        else:
+            try:
+                feature = self._load(path, results)
+            except (RuntimeError, ValueError, OSError, EOFError) as exc:
+                if isinstance(exc, BadDataError):
+                    raise
+                detail = str(exc)  # decode_audio names the fault
+            else:
+                return self._check_values(results, path, feature)
+        handle_bad_data(results, 'no_audio', path, detail)
+        return None  # mark_missing is the only other action of no_audio
+
+    def _load(self, path: str, results: Dict) -> np.ndarray:
+        if path.endswith('.npy'):
+            return self._load_npy(path, results)
+        return log_mel_spectrogram(
+            decode_audio(path, self.cfg.sample_rate), self.cfg)
+
+    def _check_values(self, results: Dict, path: str,
+                      feature: np.ndarray) -> Optional[np.ndarray]:
+        """NaN/inf and silence checks; None when the policy marks the audio
+        missing."""
+        bad = int(np.size(feature) - np.isfinite(feature).sum())
+        if bad:
+            handle_bad_data(
+                results, 'nonfinite_features', path,
+                f'{bad} of {feature.size} log-mel values are NaN or inf')
+            return None  # mark_missing is the only other action
+        spread = float(feature.max() - feature.min())
+        if spread < SILENCE_SPREAD and handle_bad_data(
+                results, 'silent_audio', path,
+                f'the log-mel is constant ({float(feature.max()):.4g} over '
+                f'{feature.shape[1]} frames): digital silence'
+        ) == 'mark_missing':
+            return None
+        return feature
+
+    def _load_npy(self, path: str, results: Dict) -> np.ndarray:
         """Load an extracted feature after checking its settings record."""
         record = self._records.find(path)
         if record is not None:
-            check_record(
-                *record,
-                self.cfg,
-                asker='the pipeline (LoadAudioLogMel)',
-                remedy=('give LoadAudioLogMel the recorded settings or '
-                        "re-extract the features with the pipeline's"))
-        elif not self._warned_unrecorded:
-            self._warned_unrecorded = True
-            warnings.warn(
-                f'no {RECORD_NAME} in the folder of {path} or above, so its '
-                'settings cannot be checked '
-                f"against the pipeline's ({self.cfg}); extract features with "
-                'tools/data/extract_audio_features.py to record them (warned '
-                'once)')
+            try:
+                check_record(
+                    *record,
+                    self.cfg,
+                    asker='the pipeline (LoadAudioLogMel)',
+                    remedy=('give LoadAudioLogMel the recorded settings or '
+                            "re-extract the features with the pipeline's"))
+            except ValueError as exc:
+                handle_bad_data(results, 'feature_settings_mismatch', path,
+                                str(exc))
+        else:
+            results['audio_feature_unchecked'] = True
+            if not self._warned_unrecorded:
+                self._warned_unrecorded = True
+                warnings.warn(
+                    f'no {RECORD_NAME} in the folder of {path} or above, so '
+                    'its settings cannot be checked against the pipeline\'s '
+                    f'({self.cfg}) beyond its duration; extract features '
+                    'with tools/data/extract_audio_features.py to record '
+                    'them (warned once)')
         feature = np.load(path).astype(np.float32, copy=False)
         if feature.ndim != 2 or feature.shape[0] != self.cfg.n_mels:
-            raise ValueError(
-                f'{path}: expected a ({self.cfg.n_mels}, n_frames) log-mel, '
-                f'got {feature.shape}; '
-                'was it extracted with the same n_mels?')
+            handle_bad_data(
+                results, 'feature_settings_mismatch', path,
+                f'expected a ({self.cfg.n_mels}, n_frames) log-mel, got '
+                f'{feature.shape}; was it extracted with the same n_mels?')
         return feature
 
     def __repr__(self) -> str:
@@ -123,6 +189,15 @@ class SampleAudioWindows(BaseTransform):
 
     Output ``audios``: (num_clips, 1, n_mels, window_frames) float32, in the
     clips' order, so multi-clip test views stay aligned with the video views.
+
+    Where the video's duration is known (``total_frames`` and an fps), the
+    audio must last at least ``min_audio_coverage`` of it (the dataset's
+    policy, default 0.9), else the ``short_audio`` case applies (``'pad'``
+    keeps the padded windows, ``'mark_missing'`` zeroes them); a ``.npy``
+    without a settings record that lasts more than ``1 / min_audio_coverage``
+    times the video is a ``feature_settings_mismatch``. A placeholder
+    feature (``LoadAudioLogMel`` under ``'mark_missing'``) gives zero windows,
+    listed in ``results['unavailable_keys']``.
 
     Args:
         window_seconds: window length in seconds; None to use each clip's
@@ -217,6 +292,9 @@ class SampleAudioWindows(BaseTransform):
         rate = float(
             _require(results, 'audio_frame_rate', 'SampleAudioWindows'))
         n_mels, n_frames = feature.shape
+        missing = is_unavailable(
+            results, 'audio_feature') or (self._short_audio(
+                results, n_frames / rate) == 'mark_missing')
         spans = self.clip_spans(
             results,
             n_frames / rate) * rate  # (num_clips, 2) in feature frames
@@ -236,9 +314,46 @@ class SampleAudioWindows(BaseTransform):
             self._cut(feature, a, b, length, pad_value)
             for a, b in zip(starts, stops)
         ]
-        results['audios'] = np.stack(windows)[:, None].astype(
+        audios = np.stack(windows)[:, None].astype(
             np.float32)  # (num_clips, 1, n_mels, length)
+        if missing:
+            audios[:] = 0
+            mark_unavailable(results, 'audios')
+        results['audios'] = audios
         return results
+
+    def _short_audio(self, results: Dict,
+                     audio_seconds: float) -> Optional[str]:
+        """Compare the audio's duration with the video's; the policy's action
+        when the audio is too short, else None.
+
+        Raises:
+            BadDataError: the policy says ``'error'`` or ``'skip'``, or an
+                unrecorded ``.npy`` is far longer than the video.
+        """
+        if 'total_frames' not in results or 'frame_inds' not in results:
+            return None  # no video to compare with
+        video_seconds = int(results['total_frames']) / self.video_fps(results)
+        coverage = policy_of(results).min_audio_coverage
+        path = str(results.get('audio_path') or results.get('filename'))
+        unchecked = results.get('audio_feature_unchecked', False)
+        if audio_seconds < coverage * video_seconds:
+            hint = (' (or the .npy was made with a longer hop or a lower '
+                    'sample rate than the pipeline\'s: it has no settings '
+                    'record)' if unchecked else '')
+            return handle_bad_data(
+                results, 'short_audio', path,
+                f'the audio lasts {audio_seconds:.2f} s, less than '
+                f'min_audio_coverage={coverage} of the video\'s '
+                f'{video_seconds:.2f} s{hint}')
+        if unchecked and audio_seconds * coverage > video_seconds:
+            handle_bad_data(
+                results, 'feature_settings_mismatch', path,
+                f'the .npy lasts {audio_seconds:.2f} s at the pipeline\'s '
+                f'{float(results["audio_frame_rate"]):g} frames/s, the video '
+                f'{video_seconds:.2f} s: made with a shorter hop or a higher '
+                'sample rate? (it has no settings record)')
+        return None
 
     def _cut(self, feature: np.ndarray, start: int, stop: int, length: int,
              pad_value: float) -> np.ndarray:
@@ -271,52 +386,3 @@ class SampleAudioWindows(BaseTransform):
             f'window_frames={self.window_frames}, num_clips={self.num_clips}, '
             f'fallback_fps={self.fallback_fps}, pad_mode={self.pad_mode!r}, '
             f'pad_value={self.pad_value})')
-
-
-@TRANSFORMS.register_module()
-class AudioFrequencyTimeMask(BaseTransform):
-    """SpecAugment-style masking of ``audios`` (training only).
-
-    Each of ``num_masks`` rounds sets a band of ``U{0..max_freq}`` mel bins
-    and a span of ``U{0..max_time}`` frames, at random positions, to the
-    windows' minimum, the same for every clip. Uses numpy's global RNG (which
-    mmengine seeds per worker).
-
-    Args:
-        max_freq: widest frequency mask in bands. Default 8.
-        max_time: widest time mask in frames. Default 10.
-        num_masks: masks of each kind. Default 1.
-    """
-
-    def __init__(self,
-                 max_freq: int = 8,
-                 max_time: int = 10,
-                 num_masks: int = 1) -> None:
-        if min(max_freq, max_time, num_masks) < 0:
-            raise ValueError(
-                'max_freq, max_time and num_masks must be >= 0, got '
-                f'{max_freq}, {max_time}, {num_masks}')
-        self.max_freq = max_freq
-        self.max_time = max_time
-        self.num_masks = num_masks
-
-    def transform(self, results: Dict) -> Dict:
-        audios = np.array(
-            _require(results, 'audios', 'AudioFrequencyTimeMask'), copy=True)
-        floor = audios.min()
-        # (num_clips, 1, n_mels, n_frames)
-        _, _, n_mels, n_frames = audios.shape
-        for _ in range(self.num_masks):
-            f = np.random.randint(0, min(self.max_freq, n_mels) + 1)
-            f0 = np.random.randint(0, n_mels - f + 1)
-            audios[:, :, f0:f0 + f] = floor
-            t = np.random.randint(0, min(self.max_time, n_frames) + 1)
-            t0 = np.random.randint(0, n_frames - t + 1)
-            audios[:, :, :, t0:t0 + t] = floor
-        results['audios'] = audios
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(max_freq={self.max_freq}, '
-                f'max_time={self.max_time}, '
-                f'num_masks={self.num_masks})')
