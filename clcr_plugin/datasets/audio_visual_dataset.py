@@ -30,8 +30,9 @@ class AudioVisualDataset(BadDataMixin, BaseActionDataset):
     ``LoadAudioLogMel`` reads), ``label``, ``start_index``, ``modality`` and
     ``ann_index`` (the entry's index in ``data_list``) and every other field
     of its entry. ``classes`` given in ``metainfo=`` win over the file's;
-    labels are checked against them, so ``len(dataset.metainfo['classes'])``
-    bounds every label (the number a head's ``num_classes`` must reach).
+    labels are checked against them, and ``dataset.num_classes`` is their
+    number (the bound of every label, which a head's ``num_classes`` must
+    reach).
 
     Bad data follows ``bad_data`` (docs/troubleshooting.md, "Data"): at load
     time a label out of range and, with ``check_files``, a missing video
@@ -109,6 +110,12 @@ class AudioVisualDataset(BadDataMixin, BaseActionDataset):
                 f'{self.ann_file}: metainfo.classes is missing or empty (give '
                 'it in the file or as '
                 f'metainfo=dict(classes=[...]))')
+        if self.num_classes is None:
+            self.num_classes = len(classes)
+        elif self.num_classes != len(classes):
+            raise ValueError(
+                f'{self.ann_file}: num_classes={self.num_classes}, but '
+                f'metainfo.classes lists {len(classes)} classes')
         self.load_events = []
         parsed = [
             self._parse(i, raw, len(classes))

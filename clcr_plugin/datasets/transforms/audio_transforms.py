@@ -101,7 +101,8 @@ class LoadAudioLogMel(BaseTransform):
             except (RuntimeError, ValueError, OSError, EOFError) as exc:
                 if isinstance(exc, BadDataError):
                     raise
-                detail = str(exc)  # decode_audio names the fault
+                # decode_audio names the fault and the file
+                detail = str(exc).replace(path, 'the file')
             else:
                 return self._check_values(results, path, feature)
         handle_bad_data(results, 'no_audio', path, detail)
