@@ -80,6 +80,8 @@ def bad_media(tmp_path_factory) -> Path:
     * ``no_audio.mp4``: no audio stream;
     * ``cut.mp4``: ``good0.mp4`` cut in half (a half-downloaded file);
     * ``short.wav``: 0.5 s of audio; ``silent.wav``: 2 s of zeros;
+    * ``truncated.wav``: the first 44 % of the bytes of a 2 s wav (its
+      header still declares 2 s);
     * ``feats/{good,nan,inf}.npy`` with the pipeline's settings record;
     * ``feats_hop160/good.npy``: made with hop 160, no record (read at hop
       320 it lasts twice the video).
@@ -97,6 +99,9 @@ def bad_media(tmp_path_factory) -> Path:
     (root / 'cut.mp4').write_bytes(whole[:len(whole) // 2])
     write_wav(root / 'short.wav', noisy_tone(0.5))
     write_wav(root / 'silent.wav', np.zeros(int(SECONDS * RATE), np.float32))
+    write_wav(root / 'whole.wav', noisy_tone(SECONDS))
+    whole = (root / 'whole.wav').read_bytes()
+    (root / 'truncated.wav').write_bytes(whole[:len(whole) * 44 // 100])
     cfg = AudioFeatureConfig(**AUDIO_CFG)
     feature = log_mel_spectrogram(noisy_tone(SECONDS), cfg)  # (40, 101)
     (root / 'feats').mkdir()

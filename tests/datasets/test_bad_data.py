@@ -151,6 +151,21 @@ def test_short_audio_can_be_kept_padded_and_silence_kept_as_is(media):
             for e in silent['data_samples'].data_events] == ['silent_audio']
 
 
+def test_a_truncated_wav_is_short_audio_by_its_header(media):
+    ds = dataset(media, [dict(video='good1.mp4', audio='truncated.wav')])
+    with pytest.raises(
+            BadDataError,
+            match=r'truncated.wav: its header declares 2.00 s of audio, only '
+            r'0.8\d s decode \(a truncated file\?\)'):
+        ds[1]
+    ds = dataset(
+        media, [dict(video='good1.mp4', audio='truncated.wav')],
+        bad_data=dict(short_audio='pad'))
+    events = ds[1]['data_samples'].data_events  # counted once, not twice
+    assert [(e['kind'], e['action'])
+            for e in events] == [('short_audio', 'pad')]
+
+
 def test_features_with_the_record_and_a_finite_inf_check(media):
     ds = dataset(media, [
         dict(video='good1.mp4', audio='feats/good.npy'),

@@ -10,9 +10,10 @@ from mmcv.transforms import BaseTransform
 
 from ..audio import (AudioFeatureConfig, decode_audio, document_settings,
                      log_mel_spectrogram)
+from ..audio_duration import declared_audio_seconds
 from ..audio_record import RECORD_NAME, RecordFinder, check_record
-from ..bad_data import (BadDataError, handle_bad_data, is_unavailable,
-                        mark_unavailable, policy_of)
+from ..bad_data import (EVENTS_KEY, BadDataError, handle_bad_data,
+                        is_unavailable, mark_unavailable, policy_of)
 
 # a log-mel whose values all lie within this of each other is digital silence
 SILENCE_SPREAD = 1e-3
@@ -104,15 +105,28 @@ class LoadAudioLogMel(BaseTransform):
                 # decode_audio names the fault and the file
                 detail = str(exc).replace(path, 'the file')
             else:
+                if feature is None:
+                    return None
                 return self._check_values(results, path, feature)
         handle_bad_data(results, 'no_audio', path, detail)
         return None  # mark_missing is the only other action of no_audio
 
-    def _load(self, path: str, results: Dict) -> np.ndarray:
+    def _load(self, path: str, results: Dict) -> Optional[np.ndarray]:
+        """The log-mel of ``path``; None when the policy marks a truncated
+        file's audio missing."""
         if path.endswith('.npy'):
             return self._load_npy(path, results)
-        return log_mel_spectrogram(
-            decode_audio(path, self.cfg.sample_rate), self.cfg)
+        wave = decode_audio(path, self.cfg.sample_rate)
+        declared = declared_audio_seconds(path)
+        decoded = len(wave) / self.cfg.sample_rate
+        coverage = policy_of(results).min_audio_coverage
+        if declared and decoded < coverage * declared and handle_bad_data(
+                results, 'short_audio', path,
+                f'its header declares {declared:.2f} s of audio, only '
+                f'{decoded:.2f} s decode (a truncated file?)'
+        ) == 'mark_missing':
+            return None
+        return log_mel_spectrogram(wave, self.cfg)
 
     def _check_values(self, results: Dict, path: str,
                       feature: np.ndarray) -> Optional[np.ndarray]:
@@ -334,6 +348,9 @@ class SampleAudioWindows(BaseTransform):
         """
         if 'total_frames' not in results or 'frame_inds' not in results:
             return None  # no video to compare with
+        if any(e['kind'] == 'short_audio'
+               for e in results.get(EVENTS_KEY, [])):
+            return 'pad'  # LoadAudioLogMel found it truncated and kept it
         video_seconds = int(results['total_frames']) / self.video_fps(results)
         coverage = policy_of(results).min_audio_coverage
         path = str(results.get('audio_path') or results.get('filename'))
