@@ -16,6 +16,13 @@ VIDEO_READERS = frozenset({
 })
 
 
+def _files(info: Mapping) -> str:
+    """``'video a.mp4'`` or ``'video a.mp4, audio a.wav'``."""
+    audio = info.get('audio_path', info['filename'])
+    return f"video {info['filename']}" + (f', audio {audio}'
+                                          if audio != info['filename'] else '')
+
+
 class DataPipelineError(RuntimeError):
     """A transform failed on a clip; the message names the annotation file,
     the clip's index in its ``data_list``, its files and the transform."""
@@ -133,11 +140,8 @@ class BadDataMixin:
                 return self._bad_clip('broken_video',
                                       self.bad_data['broken_video'], index,
                                       info['filename'], detail, exc)
-            files = info['filename'] + (f", audio {info['audio_path']}" if
-                                        info.get('audio_path', info['filename']
-                                                 ) != info['filename'] else '')
-            raise DataPipelineError(
-                f'{self._clip_name(index)} (video {files}): {detail}') from exc
+            raise DataPipelineError(f'{self._clip_name(index)} '
+                                    f'({_files(info)}): {detail}') from exc
         for event in events:
             event['index'] = index
         self._attach_events(results, events)
