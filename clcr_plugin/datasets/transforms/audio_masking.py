@@ -5,7 +5,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from .audio_transforms import _require
+from .audio_transforms import require_key
 
 
 @TRANSFORMS.register_module()
@@ -37,7 +37,8 @@ class AudioFrequencyTimeMask(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         audios = np.array(
-            _require(results, 'audios', 'AudioFrequencyTimeMask'), copy=True)
+            require_key(results, 'audios', 'AudioFrequencyTimeMask'),
+            copy=True)
         floor = audios.min()
         # (num_clips, 1, n_mels, n_frames)
         _, _, n_mels, n_frames = audios.shape

@@ -19,7 +19,9 @@ from ..bad_data import (EVENTS_KEY, BadDataError, handle_bad_data,
 SILENCE_SPREAD = 1e-3
 
 
-def _require(results: Dict, key: str, transform: str) -> object:
+def require_key(results: Dict, key: str, transform: str) -> object:
+    """``results[key]``, or a KeyError naming ``transform`` and the keys
+    present."""
     if key not in results:
         raise KeyError(f'{transform} needs results[{key!r}]; available keys: '
                        f'{sorted(results)}')
@@ -79,7 +81,7 @@ class LoadAudioLogMel(BaseTransform):
     def transform(self, results: Dict) -> Dict:
         path = str(
             results.get('audio_path')
-            or _require(results, 'filename', 'LoadAudioLogMel'))
+            or require_key(results, 'filename', 'LoadAudioLogMel'))
         feature = self._checked_feature(results, path)
         if feature is None:  # marked missing: a zero placeholder
             feature = np.zeros((self.cfg.n_mels, 1), np.float32)
@@ -289,7 +291,8 @@ class SampleAudioWindows(BaseTransform):
             return np.stack([edges[:-1], edges[1:]], 1)
         inds = np.asarray(results['frame_inds']).reshape(-1) - int(
             results.get('start_index', 0))
-        num_clips = int(_require(results, 'num_clips', 'SampleAudioWindows'))
+        num_clips = int(
+            require_key(results, 'num_clips', 'SampleAudioWindows'))
         clip_len = int(results.get('clip_len', len(inds) // num_clips))
         if len(inds) != num_clips * clip_len:
             raise ValueError(
@@ -302,10 +305,10 @@ class SampleAudioWindows(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         feature = np.asarray(
-            _require(results, 'audio_feature',
-                     'SampleAudioWindows'))  # (n_mels, n_frames)
+            require_key(results, 'audio_feature',
+                        'SampleAudioWindows'))  # (n_mels, n_frames)
         rate = float(
-            _require(results, 'audio_frame_rate', 'SampleAudioWindows'))
+            require_key(results, 'audio_frame_rate', 'SampleAudioWindows'))
         n_mels, n_frames = feature.shape
         missing = is_unavailable(
             results, 'audio_feature') or (self._short_audio(
