@@ -1,8 +1,9 @@
 """Training-loop components registered in mmaction2's registries."""
-from .hooks import (CLCRDiagnosticsHook, DataModelCheckHook, EpochSeedHook,
-                    GradNormHook, epoch_worker_init_fn)
+from .hooks import (BadDataSummaryHook, CLCRDiagnosticsHook,
+                    DataModelCheckHook, EpochSeedHook, GradNormHook,
+                    epoch_worker_init_fn)
 
 __all__ = [
-    'CLCRDiagnosticsHook', 'DataModelCheckHook', 'EpochSeedHook',
-    'GradNormHook', 'epoch_worker_init_fn'
+    'BadDataSummaryHook', 'CLCRDiagnosticsHook', 'DataModelCheckHook',
+    'EpochSeedHook', 'GradNormHook', 'epoch_worker_init_fn'
 ]

@@ -1,6 +1,7 @@
-from .audio_transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
-                               SampleAudioWindows)
+from .audio_masking import AudioFrequencyTimeMask
+from .audio_transforms import SampleAudioWindows
 from .formatting import PackMultiModalInputs
+from .load_audio import LoadAudioLogMel
 from .rawframe_transforms import (DecodeFlowStacks, FormatFrameStacks,
                                   SyncedFrameTransforms)
 

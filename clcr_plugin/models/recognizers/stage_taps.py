@@ -51,9 +51,10 @@ class StageTaps(nn.Module):
 
         return hook
 
-    def forward(self, x: Tensor) -> List[Tensor]:
+    def forward(self, x: Tensor, **kwargs) -> List[Tensor]:
+        """``kwargs`` (e.g. a sequence ``mask``) go to the backbone."""
         self._captured.clear()
-        outs = self.backbone(x)
+        outs = self.backbone(x, **kwargs)
         outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
         if self.levels is None:
             return outs
