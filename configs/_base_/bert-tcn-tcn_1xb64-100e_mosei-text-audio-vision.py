@@ -3,7 +3,7 @@
 # schedule (lr 1e-3, momentum 0.9, weight decay 1e-4, clip 40, batch 64, 100
 # epochs). Each config adds its neck (CLCR and the baselines are siblings).
 _base_ = [
-    'mmaction::_base_/default_runtime.py',
+    'default_runtime.py',
     'models/bert-tcn_text_audio_vision.py',
     'datasets/mosei_text_audio_vision.py',
     'schedules/sgd_100e.py',

@@ -4,7 +4,7 @@
 # weight decay 1e-4, clip 40, batch 64, 100 epochs). Each config adds its
 # neck (CLCR and the baselines are siblings).
 _base_ = [
-    'mmaction::_base_/default_runtime.py',
+    'default_runtime.py',
     'models/tcn_text_audio_vision.py',
     'datasets/mosei_text_audio_vision.py',
     'schedules/sgd_100e.py',
