@@ -102,7 +102,8 @@ def test_fixed_participation_rate_is_not_learned(rate):
 
 
 def test_fixed_rate_out_of_range_is_an_error():
-    with pytest.raises(ValueError, match='fixed_rate must be in'):
+    with pytest.raises(
+            ValueError, match='budget.fixed_rate=1.5: expected a rate in'):
         build(budget=dict(fixed_rate=1.5))
 
 
