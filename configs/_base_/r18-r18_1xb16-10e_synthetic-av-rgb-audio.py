@@ -12,8 +12,7 @@ custom_imports = dict(imports=['clcr_plugin'], allow_failed_imports=False)
 # run draws the same random augmentation as an uninterrupted one (see
 # EpochSeedHook).
 train_dataloader = dict(
-    persistent_workers=False,
-    worker_init_fn=dict(type='epoch_worker_init_fn'))
+    persistent_workers=False, worker_init_fn=dict(type='epoch_worker_init_fn'))
 
 # The build-time dry run uses the set's real input sizes, so the default token
 # grids follow the real feature maps: 32x32 frames, 40 mel bands x 100 hops

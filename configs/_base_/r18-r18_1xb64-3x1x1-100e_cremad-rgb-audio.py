@@ -12,8 +12,7 @@ custom_imports = dict(imports=['clcr_plugin'], allow_failed_imports=False)
 # run draws the same random augmentation as an uninterrupted one (see
 # EpochSeedHook).
 train_dataloader = dict(
-    persistent_workers=False,
-    worker_init_fn=dict(type='epoch_worker_init_fn'))
+    persistent_workers=False, worker_init_fn=dict(type='epoch_worker_init_fn'))
 
 # num_classes: the 6 emotions of tools/data/cremad/convert.py. The build-time
 # dry run uses the real input sizes: 224x224 frames, 128 mel bands x 300

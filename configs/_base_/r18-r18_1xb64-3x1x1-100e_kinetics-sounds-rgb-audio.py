@@ -13,8 +13,7 @@ custom_imports = dict(imports=['clcr_plugin'], allow_failed_imports=False)
 # run draws the same random augmentation as an uninterrupted one (see
 # EpochSeedHook).
 train_dataloader = dict(
-    persistent_workers=False,
-    worker_init_fn=dict(type='epoch_worker_init_fn'))
+    persistent_workers=False, worker_init_fn=dict(type='epoch_worker_init_fn'))
 
 # num_classes: the 31 classes of tools/data/kinetics_sounds/classes.txt.
 # The build-time dry run uses the real input sizes: 224x224 frames, 128 mel

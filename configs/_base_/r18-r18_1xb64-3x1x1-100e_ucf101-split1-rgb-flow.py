@@ -13,8 +13,7 @@ custom_imports = dict(imports=['clcr_plugin'], allow_failed_imports=False)
 # run draws the same random augmentation as an uninterrupted one (see
 # EpochSeedHook).
 train_dataloader = dict(
-    persistent_workers=False,
-    worker_init_fn=dict(type='epoch_worker_init_fn'))
+    persistent_workers=False, worker_init_fn=dict(type='epoch_worker_init_fn'))
 
 # The build-time dry run uses the real input sizes (224 x 224; flow 2 x 5
 # channels), so the default token grids follow the real feature maps.

@@ -218,9 +218,9 @@ class CLCR(nn.Module):
             for k, v in self.loss_weights.items() if v < 0
         }
         if negative:
-            raise ValueError(
-                ', '.join(f'{k}={v}' for k, v in negative.items()) +
-                ': expected loss weights >= 0')
+            raise ValueError(', '.join(f'{k}={v}'
+                                       for k, v in negative.items()) +
+                             ': expected loss weights >= 0')
 
     def _check_inputs(self, feats: Mapping[str, Sequence[Tensor]]) -> None:
         unknown = set(feats) - set(self.modality_names)

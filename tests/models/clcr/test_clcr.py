@@ -114,7 +114,8 @@ def test_losses_are_weighted_by_their_lambda_and_raw_values_are_diagnostics():
 
 
 def test_negative_loss_weight_is_an_error_naming_it():
-    with pytest.raises(ValueError, match='lambda_sp=-1.0: expected loss weights >= 0'):
+    with pytest.raises(
+            ValueError, match='lambda_sp=-1.0: expected loss weights >= 0'):
         build(('rgb', 'audio'), lambda_sp=-1.0)
 
 

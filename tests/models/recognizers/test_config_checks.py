@@ -39,31 +39,35 @@ def test_the_tiny_config_builds():
          r'levels.rgb=\[0, 2\] asks for stage\(s\) \[2\], but backbones.rgb '
          r'returns 2 output\(s\); expected indices in \[0, 2\)'),
         # the data preprocessor misses a backbone's modality
-        (dict(data_preprocessor__preprocessors=dict(
-            rgb=dict(type='ActionDataPreprocessor', format_shape='NCHW'))),
+        (dict(
+            data_preprocessor__preprocessors=dict(
+                rgb=dict(type='ActionDataPreprocessor', format_shape='NCHW'))),
          KeyError,
          r"data_preprocessor.preprocessors lists \['rgb'\], but backbones "
          r"\['audio', 'rgb'\] also need \['audio'\]"),
         # ... or names one the model neither uses nor ignores
-        (dict(data_preprocessor__preprocessors=dict(
-            rgb=dict(type='ActionDataPreprocessor', format_shape='NCHW'),
-            audio=dict(type='ActionDataPreprocessor', format_shape='NCHW'),
-            flow=dict(type='ActionDataPreprocessor', format_shape='NCHW'))),
-         KeyError, r"data_preprocessor.preprocessors names \['flow'\], which "
+        (dict(
+            data_preprocessor__preprocessors=dict(
+                rgb=dict(type='ActionDataPreprocessor', format_shape='NCHW'),
+                audio=dict(type='ActionDataPreprocessor', format_shape='NCHW'),
+                flow=dict(type='ActionDataPreprocessor',
+                          format_shape='NCHW'))), KeyError,
+         r"data_preprocessor.preprocessors names \['flow'\], which "
          r"are not in backbones \['audio', 'rgb'\]"),
         (dict(ignore_inputs=('rgb', )), ValueError,
          r"ignore_inputs=\['rgb'\] names \['rgb'\], which have backbones"),
         # the neck fuses fewer modalities than there are backbones
-        (dict(neck__in_channels=dict(rgb=None)),
-         KeyError, r"the neck \(ConcatFusion\) fuses \['rgb'\], but backbones "
+        (dict(neck__in_channels=dict(rgb=None)), KeyError,
+         r"the neck \(ConcatFusion\) fuses \['rgb'\], but backbones "
          r"has \['audio', 'rgb'\]; expected the same modalities"),
         # ... or one without a backbone
         (dict(neck__in_channels=dict(rgb=None, audio=None, flow=None)),
          KeyError,
          r"neck.in_channels names modality 'flow', but the recognizer has "
          r"backbones for \['audio', 'rgb'\]"),
-        (dict(cls_head__loss_cls=dict(
-            type='CrossEntropyLoss', loss_weight=-1.0)), ValueError,
+        (dict(
+            cls_head__loss_cls=dict(type='CrossEntropyLoss',
+                                    loss_weight=-1.0)), ValueError,
          r'cls_head.loss_cls.loss_weight=-1.0: expected a loss weight >= 0'),
     ],
     ids=[
