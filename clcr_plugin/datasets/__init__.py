@@ -8,10 +8,13 @@ from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
     from .audio_visual_dataset import AudioVisualDataset
+    from .segment_dataset import SegmentAudioVisualDataset
     from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
-                             PackMultiModalInputs, SampleAudioWindows)
+                             PackMultiModalInputs, SampleAudioWindows,
+                             SampleSegmentAudio, SampleSegmentFrames)
 
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
-        'PackMultiModalInputs', 'SampleAudioWindows'
+        'PackMultiModalInputs', 'SampleAudioWindows', 'SampleSegmentAudio',
+        'SampleSegmentFrames', 'SegmentAudioVisualDataset'
     ]

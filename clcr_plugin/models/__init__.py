@@ -9,9 +9,10 @@ from .. import OPENMMLAB_AVAILABLE
 if OPENMMLAB_AVAILABLE:
     from .necks import (CLCRFusion, ConcatFusion, DenseCrossAttnFusion,
                         UnimodalFusion)
+    from .heads import SegmentClsHead
     from .recognizers import MultiModalRecognizer
 
     __all__ = [
         'CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion',
-        'MultiModalRecognizer', 'UnimodalFusion'
+        'MultiModalRecognizer', 'SegmentClsHead', 'UnimodalFusion'
     ]
