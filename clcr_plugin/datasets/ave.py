@@ -32,8 +32,8 @@ import os.path as osp
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .audio import AudioFeatureConfig
-from .conversion import (CLASS_MAP_NAME, ConversionReport, MediaInfo,
-                         SkipItem, UnreadableMediaError, extract_audio_feature,
+from .conversion import (CLASS_MAP_NAME, ConversionReport, MediaInfo, SkipItem,
+                         UnreadableMediaError, extract_audio_feature,
                          prepare_feature_dir, probe_media, process_items,
                          write_annotation, write_class_map)
 
@@ -95,8 +95,9 @@ def parse_row(line: str, source: str) -> AVERow:
         times = [float(start), float(end)]
     except ValueError:
         times = []
-    if len(times) != 2 or any(t != int(t) for t in times) or not (
-            0 <= times[0] <= times[1] <= CLIP_SECONDS):
+    if len(times) != 2 or any(
+            t != int(t)
+            for t in times) or not (0 <= times[0] <= times[1] <= CLIP_SECONDS):
         raise ValueError(
             f'{line!r}: start/end {start!r}/{end!r} are not whole seconds '
             f'with 0 <= start <= end <= {CLIP_SECONDS}')

@@ -59,10 +59,10 @@ class SegmentAudioVisualDataset(AudioVisualDataset):
             raise KeyError(f"{where} lacks the field 'segment_labels' "
                            f'(fields present: {sorted(raw)})')
         labels = raw['segment_labels']
-        valid = isinstance(labels, list) and len(
-            labels) == self.num_segments and all(
-                isinstance(v, int) and not isinstance(v, bool)
-                and 0 <= v <= num_classes for v in labels)
+        valid = isinstance(labels,
+                           list) and len(labels) == self.num_segments and all(
+                               isinstance(v, int) and not isinstance(v, bool)
+                               and 0 <= v <= num_classes for v in labels)
         if not valid:
             raise ValueError(
                 f"{where}: field 'segment_labels' is {labels!r}; expected "

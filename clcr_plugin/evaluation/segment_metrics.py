@@ -12,25 +12,25 @@ def segment_accuracy(pred: torch.Tensor, target: torch.Tensor,
 
     AVE's localisation accuracy (Tian et al., ECCV 2018) is the fraction of
     all seconds of a split whose predicted label, background included,
-    equals the true one: ``mean(pred == target)`` over the ``N * S``
-    seconds. The event accuracy is the same mean over the seconds whose true
-    label is an event (not ``background_index``); it is NaN when the split
-    has none.
+    equals the true one: ``mean(pred == target)`` over every second (not a
+    mean of per-clip accuracies). The event accuracy is the same mean over
+    the seconds whose true label is an event (not ``background_index``); it
+    is NaN when the split has none.
 
     Args:
-        pred: (N, S) predicted labels.
-        target: (N, S) true labels.
+        pred: predicted labels, one per second, any shape (e.g. (N, S)).
+        target: true labels, the same shape.
         background_index: the background label.
 
     Returns:
         ``{'segment_acc': float, 'segment_acc_event': float}``.
 
     Raises:
-        ValueError: the shapes differ or are not (N, S) with N * S > 0.
+        ValueError: the shapes differ or hold no second.
     """
-    if pred.dim() != 2 or pred.shape != target.shape or not pred.numel():
+    if pred.shape != target.shape or not pred.numel():
         raise ValueError(
-            'pred and target must both be non-empty (N, S), got '
+            'pred and target must have the same non-empty shape, got '
             f'{tuple(pred.shape)} and {tuple(target.shape)}')
     correct = (pred == target).double()
     event = target != background_index
@@ -85,16 +85,16 @@ class SegmentAccuracy(BaseMetric):
                     f'SegmentAccuracy: data sample {i} has '
                     f'{tuple(pred.shape)} predicted and {tuple(target.shape)}'
                     ' true segment labels')
-            self.results.append(
-                (pred.long(), target.long(),
-                 int(sample['pred_segment_scores'].shape[-1])))
+            self.results.append((pred.long(), target.long(),
+                                 int(sample['pred_segment_scores'].shape[-1])))
 
     def compute_metrics(self, results: List[tuple]) -> dict:
         if not results:
             raise ValueError('SegmentAccuracy got no samples to evaluate (is '
                              'the evaluation dataloader empty?)')
-        pred = torch.stack([r[0] for r in results])
-        target = torch.stack([r[1] for r in results])
+        # every second of the split (clips may differ in length)
+        pred = torch.cat([r[0].flatten() for r in results])
+        target = torch.cat([r[1].flatten() for r in results])
         background = self.background_index
         if background is None:
             background = results[0][2] - 1

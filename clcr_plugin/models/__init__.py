@@ -7,9 +7,9 @@ so ``clcr_plugin.models.clcr`` also works without it.
 from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
+    from .heads import SegmentClsHead
     from .necks import (CLCRFusion, ConcatFusion, DenseCrossAttnFusion,
                         UnimodalFusion)
-    from .heads import SegmentClsHead
     from .recognizers import MultiModalRecognizer
 
     __all__ = [

@@ -89,8 +89,8 @@ class SampleSegmentFrames(BaseTransform):
                  frames_per_segment: int = 1,
                  test_mode: bool = False,
                  fallback_fps: Optional[float] = None) -> None:
-        for name, value in (('num_segments', num_segments),
-                            ('segment_seconds', segment_seconds),
+        for name, value in (('num_segments', num_segments), ('segment_seconds',
+                                                             segment_seconds),
                             ('frames_per_segment', frames_per_segment)):
             if value <= 0:
                 raise ValueError(
@@ -183,8 +183,8 @@ class SampleSegmentAudio(BaseTransform):
         idx = np.round(spans[:, :1] * rate).astype(int) + np.arange(width)
         windows = feature[:, np.clip(idx, 0, n_frames - 1)]  # (M, S, width)
         if self.pad_mode == 'constant':
-            pad = float(feature.min()
-                        ) if self.pad_value is None else self.pad_value
+            pad = float(
+                feature.min()) if self.pad_value is None else self.pad_value
             windows[:, (idx < 0) | (idx >= n_frames)] = pad
         results['audios'] = np.ascontiguousarray(
             windows.transpose(1, 0, 2)[:, None], dtype=np.float32)

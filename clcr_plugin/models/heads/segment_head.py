@@ -81,8 +81,7 @@ class SegmentClsHead(BaseHead):
             x = self.dropout(x)
         return self.fc_cls(x)
 
-    def segment_targets(self, data_samples: List,
-                        num_segments: int) -> Tensor:
+    def segment_targets(self, data_samples: List, num_segments: int) -> Tensor:
         """``(N, S)`` long targets from ``data_sample.segment_labels``.
 
         Raises:
@@ -96,8 +95,7 @@ class SegmentClsHead(BaseHead):
             if 'segment_labels' not in sample:
                 raise KeyError(
                     f'data_samples[{i}] has no segment_labels; pack them with '
-                    "PackMultiModalInputs(algorithm_keys=('segment_labels',))"
-                )
+                    "PackMultiModalInputs(algorithm_keys=('segment_labels',))")
             labels = torch.as_tensor(sample.segment_labels).long().flatten()
             if labels.numel() != num_segments:
                 raise ValueError(
@@ -120,12 +118,10 @@ class SegmentClsHead(BaseHead):
         accuracy = (scores.detach().argmax(-1) == targets).float().mean()
         return dict(loss_cls=loss, segment_acc=accuracy)
 
-    def predict(self, feats: Tensor, data_samples: List,
-                **kwargs) -> List:
+    def predict(self, feats: Tensor, data_samples: List, **kwargs) -> List:
         scores = fold_segments(self(feats), len(data_samples))  # (N, S, C)
         probs = F.softmax(scores, dim=-1).detach()
         for sample, prob in zip(data_samples, probs):
             sample.set_field(prob, 'pred_segment_scores')
             sample.set_field(prob.argmax(-1), 'pred_segment_labels')
         return data_samples
-

@@ -57,8 +57,7 @@ EVENTS = {
     'train': [('-vidA_0001', 'Church bell', 0, 10),
               ('vidB-00002', 'Male speech, man speaking', 3, 9),
               ('vidB-00002', 'Female speech, woman speaking', 0, 3),
-              ('vid_C00003', 'Bark', 0, 0),
-              ('missingM01', 'Bark', 2, 6)],
+              ('vid_C00003', 'Bark', 0, 0), ('missingM01', 'Bark', 2, 6)],
     'val': [('vid_D00004', 'Frying (food)', 2, 5)],
     'test': [('vid_D00004', 'Frying (food)', 2, 5),
              ('-vidA_0001', 'Church bell', 0, 10),
@@ -83,8 +82,7 @@ def write_release(root: Path) -> Path:
         ])
         t = np.arange(10 * SR) / SR
         audible = np.isin(np.floor(t).astype(int), list(seconds))
-        wave = (0.5 * np.sin(2 * np.pi * 440 * t) * audible).astype(
-            np.float32)
+        wave = (0.5 * np.sin(2 * np.pi * 440 * t) * audible).astype(np.float32)
         write_mp4(str(root / 'AVE' / f'{vid}.mp4'), frames, wave, FPS, SR)
     (root / 'AVE' / 'broken_E05.mp4').write_bytes(b'not an mp4' * 50)
     header = 'Category&VideoID&Quality&StartTime&EndTime'
@@ -139,10 +137,9 @@ def test_converter_writes_lists_labels_class_map_and_report(converted):
         assert ann['metainfo']['background_index'] == BG
         kept = [e for e in events if e[0] in TONE_SECONDS]
         assert [(d['video_id'], d['label'], d['segment_labels'])
-                for d in ann['data_list']] == [
-                    (v, CATEGORIES.index(c), expected_segments(c, s, e))
-                    for v, c, s, e in kept
-                ]
+                for d in ann['data_list']] == [(v, CATEGORIES.index(c),
+                                                expected_segments(c, s, e))
+                                               for v, c, s, e in kept]
         for entry in ann['data_list']:
             assert (out / entry['video']).resolve() == (
                 release / 'AVE' / f'{entry["video_id"]}.mp4').resolve()
@@ -283,8 +280,9 @@ def test_localisation_config_trains_and_test_tool_dumps_seconds(
     runner = Runner.from_cfg(copy.deepcopy(cfg))
     runner.train()
     scalars = [
-        json.loads(line) for line in next((tmp_path / 'train').glob(
-            '*/vis_data/scalars.json')).read_text().splitlines()
+        json.loads(line) for line in next((
+            tmp_path /
+            'train').glob('*/vis_data/scalars.json')).read_text().splitlines()
     ]
     assert any('segment_acc' in r and 'loss_cls' in r for r in scalars)
     val = [r for r in scalars if 'segment_acc_event' in r]
@@ -300,8 +298,8 @@ def test_localisation_config_trains_and_test_tool_dumps_seconds(
         str(tmp_path / 'test'), '--dump',
         str(dump)
     ])
-    assert 'segment_acc:' in capsys.readouterr().out + (next(
-        (tmp_path / 'test').glob('*/*.log')).read_text())
+    assert 'segment_acc:' in capsys.readouterr().out + (
+        next((tmp_path / 'test').glob('*/*.log')).read_text())
     with open(dump, 'rb') as f:
         preds = pickle.load(f)
     test_list = json.loads((out / 'test.json').read_text())['data_list']
@@ -312,8 +310,8 @@ def test_localisation_config_trains_and_test_tool_dumps_seconds(
         assert list(pred['segment_labels']) == raw['segment_labels']
     # the printed metric is the mean over every second of the dump
     correct = np.concatenate([
-        np.asarray(p['pred_segment_labels']) == np.asarray(
-            p['segment_labels']) for p in preds
+        np.asarray(p['pred_segment_labels']) == np.asarray(p['segment_labels'])
+        for p in preds
     ])
     assert metrics['segment_acc'] == pytest.approx(correct.mean())
 

@@ -33,8 +33,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        '--src', required=True, help='the AVE release folder')
+    parser.add_argument('--src', required=True, help='the AVE release folder')
     parser.add_argument(
         '--out', default=None, help='output folder (default: --src)')
     parser.add_argument(
@@ -55,15 +54,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the converter; returns the exit code (see the module docstring)."""
     args = parse_args(argv)
     try:
-        cfg = AudioFeatureConfig(**{
-            s.name: getattr(args, s.name)
-            for s in audio_settings()
-        })
+        cfg = AudioFeatureConfig(
+            **{s.name: getattr(args, s.name)
+               for s in audio_settings()})
         report, kept = convert(
-            args.src,
-            args.out or args.src,
-            cfg,
-            progress=not args.no_progress)
+            args.src, args.out or args.src, cfg, progress=not args.no_progress)
     except (FileNotFoundError, KeyError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
