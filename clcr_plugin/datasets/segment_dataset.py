@@ -1,5 +1,7 @@
 """Audio-visual clips with one label per time segment (event
 localisation)."""
+from typing import Optional
+
 from mmaction.registry import DATASETS
 
 from .audio_visual_dataset import AudioVisualDataset
@@ -52,8 +54,11 @@ class SegmentAudioVisualDataset(AudioVisualDataset):
         self._metainfo['num_segments'] = self.num_segments
         return data_list
 
-    def _parse(self, index: int, raw: dict, num_classes: int) -> dict:
+    def _parse(self, index: int, raw: dict,
+               num_classes: int) -> Optional[dict]:
         info = super()._parse(index, raw, num_classes)
+        if info is None:  # an entry a bad-data policy drops
+            return None
         where = f'{self.ann_file}: data_list[{index}]'
         if 'segment_labels' not in raw:
             raise KeyError(f"{where} lacks the field 'segment_labels' "

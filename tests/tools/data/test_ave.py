@@ -25,6 +25,8 @@ from mmengine.runner import Runner
 
 import clcr_plugin  # noqa: F401
 from clcr_plugin.datasets.audio import AudioFeatureConfig
+from clcr_plugin.datasets.ave import (AVERow, class_names, read_rows,
+                                      segment_labels)
 from clcr_plugin.datasets.synthetic_av import write_mp4
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -201,6 +203,53 @@ def test_converter_refuses_a_folder_without_the_release(tmp_path, capsys):
     convert = load_tool(str(ROOT / 'tools/data/ave/convert.py'))
     assert convert.main(['--src', str(tmp_path), '--no-progress']) == 2
     assert 'Annotations.txt does not exist' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    'encode', [
+        lambda text: text.encode('utf-8'),
+        lambda text: ('\ufeff' + text.replace('\n', '\r\n')).encode('utf-8'),
+    ],
+    ids=['plain', 'bom-crlf'])
+@pytest.mark.parametrize('header', [True, False])
+def test_rows_parse_with_or_without_header_bom_and_windows_line_ends(
+        tmp_path, encode, header):
+    lines = [
+        'Male speech, man speaking&-0giAfYq9o&good&3&9',
+        ' Frying (food) & x_1 & good & 0 & 0 ', ''
+    ]
+    if header:
+        lines.insert(0, 'Category&VideoID&Quality&StartTime&EndTime')
+    path = tmp_path / 'Annotations.txt'
+    path.write_bytes(encode('\n'.join(lines)))
+    rows = read_rows(str(path))
+    first = 2 if header else 1
+    assert rows == [
+        AVERow('Male speech, man speaking', '-0giAfYq9o', 'good', 3, 9,
+               f'Annotations.txt:{first}'),
+        AVERow('Frying (food)', 'x_1', 'good', 0, 0,
+               f'Annotations.txt:{first + 1}')
+    ]
+    assert class_names(rows) == ['Male speech, man speaking', 'Frying (food)']
+
+
+@pytest.mark.parametrize('line, message', [
+    ('Bark&id&good&3', "is not Category&VideoID&Quality&StartTime&EndTime"),
+    ('Bark&id&good&5&2', "start/end '5'/'2' are not whole seconds"),
+    ('Bark&id&good&1.5&4', "start/end '1.5'/'4' are not whole seconds"),
+    ('Bark&&good&1&4', 'is not Category'),
+])
+def test_a_bad_row_names_the_file_and_line(tmp_path, line, message):
+    path = tmp_path / 'testSet.txt'
+    path.write_text('Bark&ok&good&0&10\n' + line + '\n')
+    with pytest.raises(ValueError, match='^testSet.txt:2: .*' + message):
+        read_rows(str(path))
+
+
+def test_segment_labels_mark_the_event_seconds_and_background():
+    assert segment_labels(3, 6, 4, 28) == [28, 28, 28, 4, 4, 4, 28, 28, 28, 28]
+    assert segment_labels(0, 10, 0, 28) == [0] * 10
+    assert segment_labels(0, 0, 7, 28) == [28] * 10
 
 
 def tiny_config(path: Path, out: Path, work_dir: Path) -> Config:
