@@ -181,8 +181,8 @@ def convert(src: str,
 
     Raises:
         FileNotFoundError: ``Annotations.txt`` or a split file is missing.
-        ValueError: a header or class map problem, or features in ``out``
-            made with other settings.
+        ValueError: ``Annotations.txt`` holds no row, or ``out`` holds
+            features made with other settings.
     """
     for name in [ANNOTATIONS, *SPLIT_FILES.values()]:
         if not osp.isfile(osp.join(src, name)):
@@ -192,11 +192,20 @@ def convert(src: str,
                 f'{", ".join(SPLIT_FILES.values())}, {VIDEO_DIR}/)')
     report = ConversionReport(out, 'AVE (samples per class and split)')
     classes = class_names(read_rows(osp.join(src, ANNOTATIONS), report))
+    if not classes:
+        raise ValueError(
+            f'{osp.join(src, ANNOTATIONS)} holds no annotation row')
     index = {c: i for i, c in enumerate(classes)}
-    splits = {
-        split: read_rows(osp.join(src, name), report)
-        for split, name in SPLIT_FILES.items()
-    }
+    splits = {}
+    for split, name in SPLIT_FILES.items():
+        splits[split] = []
+        for row in read_rows(osp.join(src, name), report):
+            if row.category in index:
+                splits[split].append(row)
+            else:
+                report.skip(
+                    row.source, 'unknown class',
+                    f'category {row.category!r} is not in {ANNOTATIONS}')
     feature_root = osp.join(out, FEATURE_DIR)
     prepare_feature_dir(
         feature_root,
@@ -226,12 +235,6 @@ def convert(src: str,
     for split, rows in splits.items():
         data_list, empty = [], 0
         for row in rows:
-            if row.category not in index:
-                report.skip(
-                    row.source, 'unknown class',
-                    f'{row.source}: category {row.category!r} is not in '
-                    f'{ANNOTATIONS}')
-                continue
             if row.video_id not in usable:
                 continue  # reported once per video
             label = index[row.category]

@@ -101,6 +101,8 @@ def write_release(root: Path) -> Path:
         if split == 'train':
             lines.append('Bark&vid_C00003&good&3&12')  # end past 10 s
             lines.append('')  # a blank line
+        if split == 'test':  # a category that Annotations.txt lacks
+            lines.append('Didgeridoo&vid_D00004&good&0&1')
         (root / name).write_text('\n'.join(lines) + '\n')
     return root
 
@@ -176,6 +178,7 @@ def test_converter_writes_lists_labels_class_map_and_report(converted):
     assert report['skipped_by_kind'] == {
         'bad annotation': 1,
         'missing': 1,
+        'unknown class': 1,
         'unreadable': 1
     }
     by_kind = {s['kind']: s for s in report['skipped']}
@@ -183,6 +186,8 @@ def test_converter_writes_lists_labels_class_map_and_report(converted):
     assert by_kind['unreadable']['source'].endswith('AVE/broken_E05.mp4')
     assert by_kind['bad annotation']['source'] == 'trainSet.txt:6'
     assert "'3'/'12'" in by_kind['bad annotation']['reason']
+    assert by_kind['unknown class']['source'] == 'testSet.txt:4'
+    assert "'Didgeridoo' is not in" in by_kind['unknown class']['reason']
     text = (out / 'conversion_report.txt').read_text()
     assert 'missing: 1' in text and 'Male speech, man speaking' in text
 
