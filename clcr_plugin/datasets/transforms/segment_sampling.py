@@ -14,12 +14,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-
-def _require(results: Dict, key: str, transform: str) -> object:
-    if key not in results:
-        raise KeyError(f'{transform} needs results[{key!r}]; available keys: '
-                       f'{sorted(results)}')
-    return results[key]
+from .audio_transforms import _require
 
 
 def segment_frame_indices(spans: np.ndarray, frames_per_segment: int,
