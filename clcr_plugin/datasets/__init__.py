@@ -8,6 +8,7 @@ from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
     from .audio_visual_dataset import AudioVisualDataset
+    from .rawframe_dataset import MultiModalRawframeDataset
     from .segment_dataset import SegmentAudioVisualDataset
     from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
                              PackMultiModalInputs, SampleAudioWindows,
@@ -15,6 +16,7 @@ if OPENMMLAB_AVAILABLE:
 
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
-        'PackMultiModalInputs', 'SampleAudioWindows', 'SampleSegmentAudio',
-        'SampleSegmentFrames', 'SegmentAudioVisualDataset'
+        'MultiModalRawframeDataset', 'PackMultiModalInputs',
+        'SampleAudioWindows', 'SampleSegmentAudio', 'SampleSegmentFrames',
+        'SegmentAudioVisualDataset'
     ]

@@ -257,3 +257,43 @@ def test_annotation_is_what_audio_visual_dataset_reads(tmp_path):
 def test_short_side_size_keeps_aspect():
     assert short_side_size(240, 320, 128) == (128, 171)
     assert short_side_size(320, 240, 128) == (171, 128)
+
+
+def test_convert_av_clip_takes_the_track_or_a_separate_file(media, tmp_path):
+    from clcr_plugin.datasets.clip_conversion import convert_av_clip
+
+    own = convert_av_clip(media['mp4'], str(tmp_path / 'a.npy'), CFG)
+    assert own['total_frames'] == 16  # 2 s at 8 fps
+    assert abs(own['audio_frames'] - 201) <= 8  # AAC pads a few ms
+    with pytest.raises(SkipItem, match='silent.mp4 has no audio') as err:
+        convert_av_clip(media['silent'], str(tmp_path / 'b.npy'), CFG)
+    assert err.value.kind == 'no audio stream'
+    frames = str(tmp_path / 'frames')
+    separate = convert_av_clip(
+        media['silent'],
+        str(tmp_path / 'b.npy'),
+        CFG,
+        audio_path=media['wav'],
+        frame_dir=frames,
+        short_side=8)
+    assert separate == dict(
+        audio_frames=201,
+        total_frames=6,
+        frame_dir=frames,
+        filename_tmpl='img_{:05d}.jpg')
+    with pytest.raises(SkipItem, match='tone.wav has no video') as err:
+        convert_av_clip(media['wav'], str(tmp_path / 'c.npy'), CFG)
+    assert err.value.kind == 'no video stream'
+
+
+def test_audio_options_give_the_config():
+    import argparse
+
+    from clcr_plugin.datasets.clip_conversion import (add_output_options,
+                                                      audio_config_from_args)
+
+    parser = argparse.ArgumentParser()
+    add_output_options(parser)
+    args = parser.parse_args(['--n-mels', '40', '--n-fft', '512'])
+    assert audio_config_from_args(args) == CFG
+    assert (args.rawframes, args.short_side) == (False, None)

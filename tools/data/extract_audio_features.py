@@ -33,7 +33,9 @@ import sys
 from multiprocessing import Pool
 from typing import List, Optional, Sequence, Tuple
 
-from clcr_plugin.datasets.audio import AudioFeatureConfig, audio_settings
+from clcr_plugin.datasets.audio import AudioFeatureConfig
+from clcr_plugin.datasets.clip_conversion import (add_audio_options,
+                                                  audio_config_from_args)
 from clcr_plugin.datasets.conversion import (extract_audio_feature, npy_loads,
                                              prepare_feature_dir)
 
@@ -108,15 +110,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=list(DEFAULT_EXTS),
         help=('extensions to take from a folder '
               f'(default: {" ".join(DEFAULT_EXTS)})'))
-    settings = parser.add_argument_group(
-        'feature settings (the fields of AudioFeatureConfig)')
-    for setting in audio_settings():
-        settings.add_argument(
-            '--' + setting.name.replace('_', '-'),
-            dest=setting.name,
-            type=setting.type,
-            default=setting.default,
-            help=setting.doc.replace('%', '%%'))
+    add_audio_options(parser)
     parser.add_argument(
         '--workers', type=int, default=1, help='processes (default: 1)')
     return parser.parse_args(argv)
@@ -126,11 +120,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the extractor; returns the exit code (see the module docstring)."""
     args = parse_args(argv)
     try:
-        cfg = AudioFeatureConfig(
-            **{
-                setting.name: getattr(args, setting.name)
-                for setting in audio_settings()
-            })
+        cfg = audio_config_from_args(args)
         root = args.src if osp.isdir(
             args.src) else args.root or osp.dirname(osp.abspath(args.src))
         inputs = list_inputs(args.src, args.ext, root)

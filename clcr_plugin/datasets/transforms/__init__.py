@@ -1,9 +1,12 @@
 from .audio_transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
                                SampleAudioWindows)
 from .formatting import PackMultiModalInputs
+from .rawframe_transforms import (DecodeFlowStacks, FormatFrameStacks,
+                                  SyncedFrameTransforms)
 from .segment_sampling import SampleSegmentAudio, SampleSegmentFrames
 
 __all__ = [
-    'AudioFrequencyTimeMask', 'LoadAudioLogMel', 'PackMultiModalInputs',
-    'SampleAudioWindows', 'SampleSegmentAudio', 'SampleSegmentFrames'
+    'AudioFrequencyTimeMask', 'DecodeFlowStacks', 'FormatFrameStacks',
+    'LoadAudioLogMel', 'PackMultiModalInputs', 'SampleAudioWindows',
+    'SampleSegmentAudio', 'SampleSegmentFrames', 'SyncedFrameTransforms'
 ]
