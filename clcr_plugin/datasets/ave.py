@@ -32,10 +32,10 @@ import os.path as osp
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .audio import AudioFeatureConfig
-from .conversion import (CLASS_MAP_NAME, ConversionReport, MediaInfo, SkipItem,
-                         UnreadableMediaError, extract_audio_feature,
-                         prepare_feature_dir, probe_media, process_items,
-                         write_annotation, write_class_map)
+from .clip_conversion import convert_av_clip
+from .conversion import (CLASS_MAP_NAME, ConversionReport,
+                         UnreadableMediaError, prepare_feature_dir,
+                         process_items, write_annotation, write_class_map)
 
 CLIP_SECONDS = 10
 HEADER_FIELDS = ('category', 'videoid', 'quality', 'starttime', 'endtime')
@@ -47,6 +47,7 @@ SPLIT_FILES = {
 }
 VIDEO_DIR = 'AVE'
 FEATURE_DIR = 'audio_logmel'
+RAWFRAME_DIR = 'rawframes'
 
 
 class AVERow(NamedTuple):
@@ -139,42 +140,50 @@ def segment_labels(start: int, end: int, label: int,
     ]
 
 
-def check_video(video: str, npy: str, cfg: AudioFeatureConfig) -> MediaInfo:
-    """Probe ``video``, decode its first frame and extract its audio feature
-    to ``npy`` (kept if complete).
+def check_first_frame(video: str) -> None:
+    """Decode the first frame of ``video`` (an existing file).
 
     Raises:
-        SkipItem: missing (``'missing'``), no video stream, no audio stream,
-            or unreadable (:class:`UnreadableMediaError`).
+        UnreadableMediaError: it cannot be opened or its video not decoded.
     """
     import av
 
-    info = probe_media(video)
-    if not info.has_video:
-        raise SkipItem('no video stream', f'{video} has no video stream')
     try:
         with av.open(video) as container:
             next(container.decode(video=0))
     except Exception as exc:  # PyAV raises many error types
         raise UnreadableMediaError(
             f'cannot decode a frame of {video}: {exc}') from exc
-    extract_audio_feature(video, npy, cfg)
-    return info
 
 
 def convert(src: str,
             out: str,
             cfg: AudioFeatureConfig,
+            rawframes: bool = False,
+            short_side: Optional[int] = None,
             progress: bool = True) -> Tuple[ConversionReport, Dict[str, int]]:
     """Convert the AVE release in ``src`` into ``out``.
 
     Writes ``out/{train,val,test}.json`` (``SegmentAudioVisualDataset``:
     ``video`` and ``audio`` relative to ``out``, clip ``label``, 10
     ``segment_labels`` with background ``len(classes)``, ``video_id``,
-    ``event_seconds``, ``source``), ``out/classes.txt``, the whole-clip
-    log-mel features under ``out/audio_logmel/AVE/<VideoID>.mp4.npy`` with
-    their settings record, and ``conversion_report.json`` / ``.txt``.
-    Complete features are not redone, so a stopped run resumes.
+    ``event_seconds``, ``source``, ``total_frames``, ``audio_frames``),
+    ``out/classes.txt``, the whole-clip log-mel features under
+    ``out/audio_logmel/AVE/<VideoID>.mp4.npy`` with their settings record,
+    with ``rawframes`` the frames under ``out/rawframes/<VideoID>/``
+    (``frame_dir`` relative to ``out``, ``filename_tmpl``), and
+    ``conversion_report.json`` / ``.txt``. Every video is checked (opened,
+    its audio extracted, its first frame decoded). Complete features and
+    frame folders are not redone, so a stopped run resumes.
+
+    Args:
+        src: the release folder.
+        out: the output folder.
+        cfg: the audio feature settings.
+        rawframes: also extract rawframes. Default False (the configs read
+            the videos).
+        short_side: the rawframes' short side. Default None: original.
+        progress: show a progress bar. Default True.
 
     Returns:
         The report and ``{split: samples kept}``.
@@ -218,17 +227,32 @@ def convert(src: str,
     def npy_path(video_id: str) -> str:
         return osp.join(feature_root, VIDEO_DIR, f'{video_id}.mp4.npy')
 
+    def prepare(video_id: str) -> dict:
+        """Check one video, extract its features; its entries' fields."""
+        video = video_path(video_id)
+        fields = convert_av_clip(
+            video,
+            npy_path(video_id),
+            cfg,
+            frame_dir=osp.join(out, RAWFRAME_DIR, video_id)
+            if rawframes else None,
+            short_side=short_side)
+        check_first_frame(video)
+        if rawframes:
+            fields['frame_dir'] = osp.relpath(fields['frame_dir'], out)
+        return fields
+
     video_ids = list(
         dict.fromkeys(row.video_id for rows in splits.values()
                       for row in rows))
-    done = process_items(
-        video_ids,
-        lambda vid: check_video(video_path(vid), npy_path(vid), cfg),
-        report,
-        desc='AVE videos',
-        source_of=video_path,
-        progress=progress)
-    usable = {vid for vid, _ in done}
+    usable = dict(
+        process_items(
+            video_ids,
+            prepare,
+            report,
+            desc='AVE videos',
+            source_of=video_path,
+            progress=progress))
     os.makedirs(out, exist_ok=True)
     write_class_map(osp.join(out, CLASS_MAP_NAME), classes)
     kept = {}
@@ -248,7 +272,8 @@ def convert(src: str,
                                                   len(classes)),
                     video_id=row.video_id,
                     event_seconds=[row.start, row.end],
-                    source=row.source))
+                    source=row.source,
+                    **usable[row.video_id]))
             report.add(split, row.category)
         write_annotation(
             osp.join(out, f'{split}.json'),

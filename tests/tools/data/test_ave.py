@@ -16,6 +16,7 @@ import json
 import pickle
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -120,7 +121,8 @@ def load_tool(name: str):
 
 @pytest.fixture(scope='module')
 def converted(tmp_path_factory):
-    """The release, converted once: ``(release, out, exit code, stdout)``."""
+    """The release, converted once: ``(release, out, exit code, the tool's
+    module, its arguments)``."""
     release = write_release(tmp_path_factory.mktemp('ave_release'))
     out = release.parent / 'ave_out'
     convert = load_tool(str(ROOT / 'tools/data/ave/convert.py'))
@@ -206,6 +208,21 @@ def test_converter_resumes_without_redoing_features(converted):
     assert [(out / f'{s}.json').read_text() for s in EVENTS] == lists
     # other audio settings into the same folder are refused (exit 2)
     assert convert.main(args[:4] + ['--n-mels=32']) == 2
+
+
+def test_converter_extracts_rawframes_on_request(converted, tmp_path):
+    release, _, _, convert, args = converted
+    out = tmp_path / 'with_frames'
+    args = args[:2] + ['--out',
+                       str(out), '--rawframes', '--short-side=16'] + args[4:]
+    assert convert.main(args) == 1
+    entries = json.loads((out / 'val.json').read_text())['data_list']
+    assert entries[0]['frame_dir'] == 'rawframes/vid_D00004'
+    assert entries[0]['filename_tmpl'] == 'img_{:05d}.jpg'
+    assert entries[0]['total_frames'] == 40
+    frames = sorted((out / 'rawframes/vid_D00004').glob('img_*.jpg'))
+    assert len(frames) == 40 and frames[0].name == 'img_00001.jpg'
+    assert cv2.imread(str(frames[-1])).shape == (16, 16, 3)
 
 
 def test_converter_refuses_a_folder_without_the_release(tmp_path, capsys):

@@ -11,11 +11,13 @@ features.
 (``audio_logmel/AVE/<VideoID>.mp4.npy`` with ``audio_feature_config.json``)
 and ``conversion_report.json`` / ``.txt`` (samples per split and class,
 skipped videos and rows with the reason). The videos stay where they are; the
-lists point at them relative to ``--out``.
+lists point at them relative to ``--out``. ``--rawframes`` also extracts
+mmaction2's ``rawframes/<VideoID>/img_00001.jpg`` layout (``--short-side``).
 
-Resumable: finished features are kept, the lists are rewritten. The audio
-options are the fields of ``AudioFeatureConfig`` (see ``--help``); the AVE
-configs' ``LoadAudioLogMel`` uses the defaults and checks the record.
+Resumable: finished features and frame folders are kept, the lists are
+rewritten. The audio options are the fields of ``AudioFeatureConfig`` (see
+``--help``); the AVE configs' ``LoadAudioLogMel`` uses the defaults and
+checks the record.
 
 Exit code: 0 when every listed video was converted, 1 when some were skipped
 (all others converted, see the report), 2 for a missing release file or
@@ -25,8 +27,9 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from clcr_plugin.datasets.audio import AudioFeatureConfig, audio_settings
 from clcr_plugin.datasets.ave import convert
+from clcr_plugin.datasets.clip_conversion import (add_output_options,
+                                                  audio_config_from_args)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -36,17 +39,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--src', required=True, help='the AVE release folder')
     parser.add_argument(
         '--out', default=None, help='output folder (default: --src)')
-    parser.add_argument(
-        '--no-progress', action='store_true', help='no progress bar')
-    settings = parser.add_argument_group(
-        'audio feature settings (the fields of AudioFeatureConfig)')
-    for setting in audio_settings():
-        settings.add_argument(
-            '--' + setting.name.replace('_', '-'),
-            dest=setting.name,
-            type=setting.type,
-            default=setting.default,
-            help=setting.doc.replace('%', '%%'))
+    add_output_options(parser)
     return parser.parse_args(argv)
 
 
@@ -54,11 +47,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the converter; returns the exit code (see the module docstring)."""
     args = parse_args(argv)
     try:
-        cfg = AudioFeatureConfig(
-            **{s.name: getattr(args, s.name)
-               for s in audio_settings()})
         report, kept = convert(
-            args.src, args.out or args.src, cfg, progress=not args.no_progress)
+            args.src,
+            args.out or args.src,
+            audio_config_from_args(args),
+            rawframes=args.rawframes,
+            short_side=args.short_side,
+            progress=not args.no_progress)
     except (FileNotFoundError, KeyError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
