@@ -4,7 +4,7 @@
 # view of the recognizer (frames_per_view=1), so the neck fuses every segment
 # on its own: a batch of 64 clips is 640 fused segments.
 _base_ = [
-    'mmaction::_base_/default_runtime.py',
+    'default_runtime.py',
     'models/r18_rgb_audio.py',
     'datasets/ave_loc_rgb_audio.py',
     'schedules/sgd_100e.py',

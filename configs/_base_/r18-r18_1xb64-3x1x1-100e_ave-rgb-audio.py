@@ -2,7 +2,7 @@
 # from scratch, 28 events, the paper's SGD schedule. Each config adds its
 # neck (CLCR and the baselines are siblings).
 _base_ = [
-    'mmaction::_base_/default_runtime.py',
+    'default_runtime.py',
     'models/r18_rgb_audio.py',
     'datasets/ave_rgb_audio.py',
     'schedules/sgd_100e.py',

@@ -111,6 +111,17 @@ def test_data_model_check_names_key_value_and_expectation(
             fake_runner(dataset, **runner_kwargs))
 
 
+def test_data_model_check_counts_a_background_class():
+    dataset = FakeDataset(['a', 'b'])
+    dataset.metainfo['background_index'] = 2
+    DataModelCheckHook().before_train(fake_runner(dataset, num_classes=3))
+    with pytest.raises(
+            ValueError,
+            match=(r"has 2 classes \['a', 'b'\] \+ 1 background; expected "
+                   r'num_classes=3')):
+        DataModelCheckHook().before_train(fake_runner(dataset))
+
+
 def test_data_model_check_accepts_ignored_inputs_before_test():
     dataset = FakeDataset(['a', 'b'], packed=('rgb', 'audio'))
     DataModelCheckHook().before_test(

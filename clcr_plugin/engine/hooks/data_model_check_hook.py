@@ -1,5 +1,5 @@
 """``DataModelCheckHook``: the data and the model agree before a loop runs."""
-from typing import Any, List, Optional, Sequence
+from typing import Any, List
 
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
@@ -8,28 +8,35 @@ from mmengine.model import is_model_wrapper
 from ...datasets.transforms import PackMultiModalInputs
 
 
-def dataset_classes(dataset: Any) -> Optional[Sequence[str]]:
-    """``metainfo['classes']`` of a dataset (or of the one it wraps)."""
+def dataset_metainfo(dataset: Any) -> dict:
+    """``metainfo`` of a dataset, or of the one it wraps ({} if none)."""
     meta = getattr(dataset, 'metainfo', None) or {}
-    classes = meta.get('classes')
-    if classes is None and hasattr(dataset, 'dataset'):
-        return dataset_classes(dataset.dataset)
-    return classes
+    if 'classes' not in meta and hasattr(dataset, 'dataset'):
+        return dataset_metainfo(dataset.dataset)
+    return dict(meta)
 
 
 def check_num_classes(num_classes: int, dataset: Any, key: str) -> None:
-    """The head scores as many classes as the dataset has (its
-    ``metainfo.classes``, else labels below ``num_classes``)."""
-    classes = dataset_classes(dataset)
+    """The head scores as many classes as the dataset has: its
+    ``metainfo.classes``, plus a background class where the metainfo has a
+    ``background_index`` (segment labels); without classes, every label
+    must be below ``num_classes``."""
+    meta = dataset_metainfo(dataset)
+    classes = meta.get('classes')
     source = getattr(dataset, 'ann_file', '') or type(dataset).__name__
     if classes is not None:
-        if len(classes) != num_classes:
+        expected = len(classes)
+        background = meta.get('background_index')
+        if background is not None:
+            expected = max(expected, int(background) + 1)
+        if expected != num_classes:
             shown = list(classes)[:8]
+            extra = '' if expected == len(classes) else ' + 1 background'
             raise ValueError(
                 f'model.cls_head.num_classes={num_classes}, but {key} '
                 f'({source}) has {len(classes)} classes '
-                f'{shown}{" ..." if len(classes) > 8 else ""}; expected '
-                f'num_classes={len(classes)}')
+                f'{shown}{" ..." if len(classes) > 8 else ""}{extra}; '
+                f'expected num_classes={expected}')
         return
     for index in range(len(dataset)):
         label = dataset.get_data_info(index).get('label')
