@@ -111,15 +111,17 @@ def test_data_model_check_names_key_value_and_expectation(
             fake_runner(dataset, **runner_kwargs))
 
 
-def test_data_model_check_counts_a_background_class():
+def test_data_model_check_allows_a_background_class():
     dataset = FakeDataset(['a', 'b'])
     dataset.metainfo['background_index'] = 2
-    DataModelCheckHook().before_train(fake_runner(dataset, num_classes=3))
+    for scored in (2, 3):  # clip labels, or segment labels with background
+        DataModelCheckHook().before_train(
+            fake_runner(dataset, num_classes=scored))
     with pytest.raises(
             ValueError,
-            match=(r"has 2 classes \['a', 'b'\] \+ 1 background; expected "
-                   r'num_classes=3')):
-        DataModelCheckHook().before_train(fake_runner(dataset))
+            match=(r'expected num_classes=2 \(or 3 with the background class '
+                   r'at background_index=2\)')):
+        DataModelCheckHook().before_train(fake_runner(dataset, num_classes=4))
 
 
 def test_data_model_check_accepts_ignored_inputs_before_test():

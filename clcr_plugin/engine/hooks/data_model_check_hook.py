@@ -18,25 +18,28 @@ def dataset_metainfo(dataset: Any) -> dict:
 
 def check_num_classes(num_classes: int, dataset: Any, key: str) -> None:
     """The head scores as many classes as the dataset has: its
-    ``metainfo.classes``, plus a background class where the metainfo has a
-    ``background_index`` (segment labels); without classes, every label
-    must be below ``num_classes``."""
+    ``metainfo.classes`` (one more where the metainfo has a
+    ``background_index`` and the head scores the background, as
+    ``SegmentClsHead`` does); without classes, every label must be below
+    ``num_classes``."""
     meta = dataset_metainfo(dataset)
     classes = meta.get('classes')
     source = getattr(dataset, 'ann_file', '') or type(dataset).__name__
     if classes is not None:
-        expected = len(classes)
+        expected = [len(classes)]
         background = meta.get('background_index')
-        if background is not None:
-            expected = max(expected, int(background) + 1)
-        if expected != num_classes:
+        if background is not None:  # a head may also score the background
+            expected.append(int(background) + 1)
+        if num_classes not in expected:
             shown = list(classes)[:8]
-            extra = '' if expected == len(classes) else ' + 1 background'
+            also = '' if len(expected) == 1 else (
+                f' (or {expected[1]} with the background class at '
+                f'background_index={background})')
             raise ValueError(
                 f'model.cls_head.num_classes={num_classes}, but {key} '
                 f'({source}) has {len(classes)} classes '
-                f'{shown}{" ..." if len(classes) > 8 else ""}{extra}; '
-                f'expected num_classes={expected}')
+                f'{shown}{" ..." if len(classes) > 8 else ""}; expected '
+                f'num_classes={expected[0]}{also}')
         return
     for index in range(len(dataset)):
         label = dataset.get_data_info(index).get('label')

@@ -22,6 +22,10 @@ class UnimodalFusion(BaseModule):
         init_cfg (dict, optional): mmengine init config. Default None.
     """
 
+    # picks one of the recognizer's modalities by design (the recognizer's
+    # build-time check does not ask it to fuse every backbone)
+    fuses_all_modalities = False
+
     def __init__(self,
                  modality: str,
                  in_channels: int,

@@ -80,9 +80,12 @@ def check_preprocessor_modalities(data_preprocessor: Any,
 
 def check_neck_modalities(neck: nn.Module, modalities: Sequence[str]) -> None:
     """The neck fuses exactly the backbones' modalities (a neck without a
-    ``modality_names`` attribute is not checked)."""
+    ``modality_names`` attribute, or one that declares
+    ``fuses_all_modalities = False`` such as ``UnimodalFusion``, is not
+    checked)."""
     names = getattr(neck, 'modality_names', None)
-    if names is None or set(names) == set(modalities):
+    if (names is None or not getattr(neck, 'fuses_all_modalities', True)
+            or set(names) == set(modalities)):
         return
     raise KeyError(
         f'the neck ({type(neck).__name__}) fuses {sorted(names)}, but '

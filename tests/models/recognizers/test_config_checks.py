@@ -96,3 +96,9 @@ def test_bad_clcr_settings_raise_one_named_error(neck, changes, message):
     with pytest.raises(ValueError, match=message) as info:
         build_with(neck, **changes)
     assert info.value.__cause__ is None and info.value.__context__ is None
+
+
+def test_a_unimodal_neck_may_use_one_of_the_backbones():
+    cfg = tiny_recognizer('concat')
+    cfg['neck'] = dict(type='UnimodalFusion', modality='rgb')
+    assert MODELS.build(cfg).neck.modality_names == ('rgb', )
