@@ -316,16 +316,16 @@ def inference_windows(model: nn.Module,
         from tqdm import tqdm
         starts = tqdm(starts, desc='windows', unit='window')
     predictions = []
+    length = min(window, int(results['total_frames']))
     for start in starts:
-        item = dict(results, total_frames=min(window, results['total_frames']))
+        item = dict(results, total_frames=length)
         for step in per_window.transforms:
             had_inds = 'frame_inds' in item
             item = step(item)
             if not had_inds and 'frame_inds' in item:
                 item['frame_inds'] = item['frame_inds'] + start
-        end = start + item['total_frames']
         predictions.append(
-            WindowPrediction(start / fps, end / fps,
+            WindowPrediction(start / fps, (start + length) / fps,
                              _predict(model, item, kind)))
     return predictions
 
