@@ -40,24 +40,20 @@ def write_wav(path, wave: np.ndarray, rate: int = 16000) -> None:
 def video_frames(path) -> np.ndarray:
     import av
     with av.open(str(path)) as container:
-        return np.stack([
-            f.to_ndarray(format='rgb24')
-            for f in container.decode(video=0)
-        ])
+        return np.stack(
+            [f.to_ndarray(format='rgb24') for f in container.decode(video=0)])
 
 
 @pytest.fixture(scope='module')
 def trained(tiny_trained, tiny_av_set):
     model = init_recognizer(
         str(tiny_trained['config']), str(tiny_trained['checkpoint']), 'cpu')
-    first = json.loads(
-        (tiny_av_set / 'test.json').read_text())['data_list'][0]
+    first = json.loads((tiny_av_set / 'test.json').read_text())['data_list'][0]
     return SimpleNamespace(
         model=model, video=tiny_av_set / first['video'], label=first['label'])
 
 
-def test_init_recognizer_loads_weights_and_class_names(trained,
-                                                       tiny_trained):
+def test_init_recognizer_loads_weights_and_class_names(trained, tiny_trained):
     state = torch.load(
         tiny_trained['checkpoint'], map_location='cpu')['state_dict']
     for key, value in trained.model.state_dict().items():
@@ -110,10 +106,11 @@ def test_missing_audio_is_an_error_naming_it_unless_the_model_copes(
     silent = tmp_path / 'silent.mp4'
     frames = video_frames(trained.video)
     write_mp4(str(silent), frames, np.zeros(0, np.float32), 8, 16000)
-    assert find_input_kind(str(silent)).available(
-        str(silent), None) == {'rgb'}
-    with pytest.raises(ValueError, match=r"needs modality 'audio'.*"
-                       r"no audio track.*modality_dropout > 0"):
+    assert find_input_kind(str(silent)).available(str(silent), None) == {'rgb'}
+    with pytest.raises(
+            ValueError,
+            match=r"needs modality 'audio'.*"
+            r"no audio track.*modality_dropout > 0"):
         inference_recognizer(trained.model, str(silent))
     cfg = Config.fromfile(str(tiny_trained['config']))
     cfg.model.modality_dropout = 0.3
