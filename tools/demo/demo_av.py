@@ -27,11 +27,10 @@ import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
 import av
-import cv2
-import numpy as np
 
 from clcr_plugin.apis import (inference_recognizer, inference_windows,
                               init_recognizer, segment_scores, top_k)
+from clcr_plugin.visualization import draw_text
 
 Label = Tuple[float, float, str]  # (start s, end s, text)
 
@@ -95,19 +94,6 @@ def label_at(labels: Sequence[Label], t: float) -> Optional[str]:
         if start <= t < end or (start <= t and end == labels[-1][1]):
             current = text
     return current
-
-
-def draw_text(frame: np.ndarray, lines: Sequence[str]) -> np.ndarray:
-    """``lines`` in white on a dark band at the top of an RGB frame."""
-    out = frame.copy()
-    h, w = out.shape[:2]
-    scale = max(0.3, w / 640)
-    step = int(22 * scale) + 4
-    cv2.rectangle(out, (0, 0), (w, step * len(lines) + 4), (0, 0, 0), -1)
-    for i, line in enumerate(lines):
-        cv2.putText(out, line, (4, step * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX,
-                    scale, (255, 255, 255), 1, cv2.LINE_AA)
-    return out
 
 
 def write_annotated(video: str, audio: Optional[str], out: str,
