@@ -9,9 +9,10 @@ from .. import OPENMMLAB_AVAILABLE
 if OPENMMLAB_AVAILABLE:
     from .audio_visual_dataset import AudioVisualDataset
     from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
-                             PackMultiModalInputs, SampleAudioWindows)
+                             LoadDepthFrames, PackMultiModalInputs,
+                             SampleAudioWindows)
 
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
-        'PackMultiModalInputs', 'SampleAudioWindows'
+        'LoadDepthFrames', 'PackMultiModalInputs', 'SampleAudioWindows'
     ]
