@@ -133,7 +133,7 @@ def test_test_tool_show_dir_draws_every_interval_th_sample(
     options += [
         'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False',
-        'test_dataloader.batch_size=4'
+        'test_dataloader.batch_size=4', 'test_dataloader.dataset.indices=7'
     ]
     metrics = test.main([
         str(tiny_trained['config']),
