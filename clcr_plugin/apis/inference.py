@@ -11,6 +11,7 @@ Usage::
     result.pred_score  # (num_classes,) averaged over the test views
 """
 import copy
+import inspect
 import os.path as osp
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import (Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple,
                     Union)
 
 import torch
-from mmaction.registry import MODELS
+from mmaction.registry import MODELS, TRANSFORMS
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
@@ -35,6 +36,8 @@ MODALITY_TRANSFORMS: Dict[str, FrozenSet[str]] = {
     'audio':
     frozenset(
         {'LoadAudioLogMel', 'SampleAudioWindows', 'AudioFrequencyTimeMask'}),
+    'flow':
+    frozenset({'DecodeFlowStacks'}),
 }
 #: Steps that depend on the whole file, not on a time window: run once per
 #: video by :func:`inference_windows`.
@@ -102,10 +105,40 @@ def packed_modalities(pipeline: Sequence[dict]) -> Dict[str, str]:
         f"{[s.get('type') for s in pipeline]})")
 
 
+def _without_keys(value, keys: FrozenSet[str]):
+    """``value`` less ``keys`` where it is a list / tuple of results keys;
+    a step (a dict with ``type``) first gets its class's key-list defaults
+    spelled out, so ``SyncedFrameTransforms``' default ``flow_keys`` lose
+    them too; nested steps likewise."""
+    if isinstance(value, (list, tuple)):
+        kept = [
+            _without_keys(v, keys) for v in value
+            if not (isinstance(v, str) and v in keys)
+        ]
+        return type(value)(kept)
+    if isinstance(value, dict):
+        step = dict(value)
+        cls = TRANSFORMS.get(step['type']) if isinstance(
+            step.get('type'), str) else None
+        if cls is not None:
+            for name, param in inspect.signature(cls).parameters.items():
+                default = param.default
+                if name not in step and isinstance(
+                        default, (list, tuple)) and all(
+                            isinstance(d, str)
+                            for d in default) and set(default) & keys:
+                    step[name] = default
+        return {k: _without_keys(v, keys) for k, v in step.items()}
+    return value
+
+
 def pipeline_without(pipeline: Sequence[dict],
                      modalities: Sequence[str]) -> List[dict]:
-    """``pipeline`` with every step and packed input of ``modalities``
-    removed.
+    """``pipeline`` without ``modalities``: their steps
+    (:data:`MODALITY_TRANSFORMS`) are dropped, their packed inputs removed,
+    and their results keys struck from the key lists of the other steps
+    (``FormatFrameStacks(keys=...)``,
+    ``SyncedFrameTransforms(flow_keys=...)``).
 
     Raises:
         ValueError: a modality has no entry in :data:`MODALITY_TRANSFORMS`.
@@ -116,6 +149,8 @@ def pipeline_without(pipeline: Sequence[dict],
                          f'{sorted(MODALITY_TRANSFORMS)} can be left out '
                          '(MODALITY_TRANSFORMS names their steps)')
     dropped = frozenset().union(*(MODALITY_TRANSFORMS[m] for m in modalities))
+    packed = packed_modalities(pipeline)
+    keys = frozenset(packed[m] for m in modalities if m in packed)
     kept = []
     for step in copy.deepcopy(list(pipeline)):
         if step.get('type') in dropped:
@@ -125,6 +160,8 @@ def pipeline_without(pipeline: Sequence[dict],
                 m: key
                 for m, key in step['modalities'].items() if m not in modalities
             }
+        else:
+            step = _without_keys(step, keys)
         kept.append(step)
     return kept
 

@@ -102,14 +102,28 @@ def count_frames(frame_dir: str, pattern: re.Pattern) -> int:
 
 
 def _frames_results(path: str, audio: Optional[str]) -> dict:
+    """The fields :class:`MultiModalRawframeDataset` gives a frame folder."""
     rgb = count_frames(path, RGB_FRAME)
+    flow = count_frames(path, FLOW_X_FRAME)
+    ext = next((name.rsplit('.', 1)[1]
+                for name in sorted(os.listdir(path)) if RGB_FRAME.match(name)),
+               'jpg')
     results = dict(
         frame_dir=path,
-        total_frames=rgb or count_frames(path, FLOW_X_FRAME),
+        total_frames=rgb or flow + 1,
         label=-1,
         start_index=1,
-        filename_tmpl='img_{:05}.jpg',
-        modality='RGB' if rgb else 'Flow')
+        filename_tmpl='img_{:05d}.' + ext,
+        modality='RGB')
+    if flow:
+        prefix = 'flow_' if any(
+            name.startswith('flow_x_') for name in os.listdir(path)) else ''
+        ext = next(
+            name.rsplit('.', 1)[1] for name in sorted(os.listdir(path))
+            if FLOW_X_FRAME.match(name))
+        results.update(
+            flow_filename_tmpl=prefix + '{}_{:05d}.' + ext,
+            total_flow_frames=flow)
     if audio is not None:
         results['audio_path'] = audio
     return results

@@ -8,11 +8,13 @@ from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
     from .audio_visual_dataset import AudioVisualDataset
+    from .rawframe_dataset import MultiModalRawframeDataset
     from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
                              LoadDepthFrames, PackMultiModalInputs,
                              SampleAudioWindows)
 
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
-        'LoadDepthFrames', 'PackMultiModalInputs', 'SampleAudioWindows'
+        'LoadDepthFrames', 'MultiModalRawframeDataset',
+        'PackMultiModalInputs', 'SampleAudioWindows'
     ]

@@ -207,3 +207,77 @@ def test_missing_inputs_are_named(trained, tmp_path):
     with pytest.raises(FileNotFoundError, match='audio file .*no.wav'):
         inference_recognizer(trained.model, str(trained.video),
                              str(tmp_path / 'no.wav'))
+
+
+def write_rawframes(folder, frames: int, flow: bool) -> None:
+    """mmaction2's denseflow layout: img_00001.jpg ..., x_/y_00001.jpg ..."""
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(1, frames + 1):
+        cv2.imwrite(
+            str(folder / f'img_{i:05d}.jpg'),
+            rng.integers(0, 255, (32, 40, 3), dtype=np.uint8))
+        if flow and i < frames:
+            for c in 'xy':
+                cv2.imwrite(
+                    str(folder / f'{c}_{i:05d}.jpg'),
+                    rng.integers(0, 255, (32, 40), dtype=np.uint8))
+
+
+UCF101 = 'configs/clcr/clcr_r18-r18_1xb64-3x1x1-100e_ucf101-split1-rgb-flow.py'
+
+
+@pytest.fixture(scope='module')
+def rgb_flow_config():
+    from pathlib import Path
+    cfg = Config.fromfile(str(Path(__file__).resolve().parents[2] / UCF101))
+    # tiny inputs keep the untrained model's forward cheap
+    cfg.model.dry_run_inputs = dict(rgb=(3, 32, 32), flow=(10, 32, 32))
+    for step in cfg.test_pipeline:
+        for inner in step.get('transforms', []):
+            if inner['type'] == 'Resize':
+                inner['scale'] = (32, 32)
+    return cfg
+
+
+def test_rgb_flow_frame_folder(rgb_flow_config, tmp_path):
+    folder = tmp_path / 'v_clip'
+    write_rawframes(folder, 12, flow=True)
+    kind = find_input_kind(str(folder))
+    assert kind.available(str(folder), None) == {'rgb', 'flow'}
+    results = kind.results(str(folder), None)
+    assert (results['total_frames'], results['total_flow_frames']) == (12, 11)
+    assert results['flow_filename_tmpl'].format('x', 3) == 'x_00003.jpg'
+    model = init_recognizer(rgb_flow_config, device='cpu')
+    result = inference_recognizer(model, str(folder))
+    assert result.pred_score.shape == (101, )
+    assert result.modalities == ['flow', 'rgb']
+    assert result.input_kind == 'frame folder'
+
+
+def test_rgb_only_folder_for_an_rgb_flow_model(rgb_flow_config, tmp_path):
+    folder = tmp_path / 'v_rgb_only'
+    write_rawframes(folder, 12, flow=False)
+    model = init_recognizer(rgb_flow_config, device='cpu')
+    with pytest.raises(
+            ValueError, match=r"needs modality 'flow'.*no optical-flow"):
+        inference_recognizer(model, str(folder))
+    rgb_flow_config.model.modality_dropout = 0.3
+    coping = init_recognizer(rgb_flow_config, device='cpu')
+    result = inference_recognizer(coping, str(folder))
+    assert result.modalities == ['rgb']
+    torch.testing.assert_close(result.pred_score.sum(), torch.tensor(1.0))
+
+
+def test_pipeline_without_flow_strikes_its_steps_and_keys(rgb_flow_config):
+    from clcr_plugin.apis.inference import pipeline_without
+    steps = pipeline_without(rgb_flow_config.test_pipeline, ['flow'])
+    types = [s['type'] for s in steps]
+    assert 'DecodeFlowStacks' not in types
+    formats = next(s for s in steps if s['type'] == 'FormatFrameStacks')
+    assert tuple(formats['keys']) == ('imgs', )
+    synced = next(s for s in steps if s['type'] == 'SyncedFrameTransforms')
+    assert tuple(synced.get('flow_keys', ('flows', ))) == ()
+    assert steps[-1]['modalities'] == {'rgb': 'imgs'}
+    with pytest.raises(ValueError, match=r"without \['rgb'\]"):
+        pipeline_without(rgb_flow_config.test_pipeline, ['rgb'])

@@ -31,7 +31,9 @@ DATASET_TASKS = {
     'cremad': 'Emotion Recognition',
     'kinetics-sounds': 'Action Recognition',
     'ave': 'Audio-Visual Event Localization',
-    'ucf101': 'Action Recognition',
+    'ucf101-split1': 'Action Recognition',
+    'ucf101-split2': 'Action Recognition',
+    'ucf101-split3': 'Action Recognition',
     'mosi': 'Multimodal Sentiment Analysis',
     'mosei': 'Multimodal Sentiment Analysis',
 }

@@ -2,8 +2,11 @@ from .audio_transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
                                SampleAudioWindows)
 from .depth_transforms import LoadDepthFrames
 from .formatting import PackMultiModalInputs
+from .rawframe_transforms import (DecodeFlowStacks, FormatFrameStacks,
+                                  SyncedFrameTransforms)
 
 __all__ = [
-    'AudioFrequencyTimeMask', 'LoadAudioLogMel', 'LoadDepthFrames',
-    'PackMultiModalInputs', 'SampleAudioWindows'
+    'AudioFrequencyTimeMask', 'DecodeFlowStacks', 'FormatFrameStacks',
+    'LoadAudioLogMel', 'LoadDepthFrames', 'PackMultiModalInputs',
+    'SampleAudioWindows', 'SyncedFrameTransforms'
 ]
