@@ -166,8 +166,11 @@ def pipeline_without(pipeline: Sequence[dict],
     return kept
 
 
-def check_modalities(model: nn.Module, needed: Sequence[str],
-                     available: FrozenSet[str], source: str) -> List[str]:
+def check_modalities(model: nn.Module,
+                     needed: Sequence[str],
+                     available: FrozenSet[str],
+                     source: str,
+                     known: FrozenSet[str] = KNOWN_MODALITIES) -> List[str]:
     """The needed modalities that the input lacks and the model may do
     without.
 
@@ -175,25 +178,25 @@ def check_modalities(model: nn.Module, needed: Sequence[str],
         model: the recognizer (``modality_dropout`` > 0 means it was trained
             to cope with a missing modality).
         needed: the modalities the pipeline packs for the model.
-        available: what the input carries (of :data:`KNOWN_MODALITIES`).
+        available: what the input carries (of ``known``).
         source: the input, for messages.
+        known: the modalities whose presence the input says.
+            Default :data:`KNOWN_MODALITIES`.
 
     Raises:
         ValueError: naming the missing modality, when the model was not
             trained to cope or nothing would be left.
     """
-    missing = [
-        m for m in needed if m in KNOWN_MODALITIES and m not in available
-    ]
+    missing = [m for m in needed if m in known and m not in available]
     if not missing:
         return []
     dropout = float(getattr(model, 'modality_dropout', 0.0))
     hint = {
         'audio': 'no audio track and no separate audio file (audio=...)',
         'rgb': 'no video stream or RGB frames (img_*.jpg)',
-        'flow': 'no optical-flow frames (flow_x_*.jpg / flow_y_*.jpg)',
+        'flow': 'no optical-flow frames (x_*.jpg / y_*.jpg)',
     }
-    what = '; '.join(f'{m!r}: {hint[m]}' for m in missing)
+    what = '; '.join(f'{m!r}: {hint.get(m, "absent")}' for m in missing)
     if dropout == 0:
         raise ValueError(
             f'the model needs modality {missing[0]!r} (needs '
@@ -223,7 +226,17 @@ def prepare_inputs(
         if audio is not None:
             raise ValueError('audio= goes with a file input; put the audio '
                              'into the results dict instead')
-        return dict(video), pipeline, 'results dict'
+        results = dict(video)
+        if 'modalities' in results:  # a sample that lists its modalities
+            names = getattr(model, 'modalities', ())
+            check_modalities(model, list(names),
+                             frozenset(results['modalities']),
+                             f"sample {results.get('id', '')!r}".strip(),
+                             frozenset(names))
+            results['modalities'] = [
+                m for m in results['modalities'] if m in names
+            ]
+        return results, pipeline, 'results dict'
     path = str(video)
     kind = find_input_kind(path)
     audio = None if audio is None else str(audio)
@@ -263,8 +276,10 @@ def inference_recognizer(model: nn.Module,
         model: from :func:`init_recognizer`.
         video: a video file (its own audio track feeds an ``audio``
             modality), a folder of extracted frames (``img_*.jpg``,
-            ``flow_x_*.jpg`` / ``flow_y_*.jpg``), or the pipeline's results
-            dict itself (any other sample, e.g. a sentiment sample).
+            ``x_*.jpg`` / ``y_*.jpg``), or the pipeline's results
+            dict itself (any other sample, e.g. a sentiment sample from
+            :func:`~clcr_plugin.apis.sentiment_sample`; a dict that lists
+            its ``modalities`` is checked against the model's).
         audio: a separate audio file (wav, or any container with an audio
             stream) that replaces the video's own track. Default None.
         test_pipeline: pipeline config (list of dicts). Default None: the

@@ -2,8 +2,9 @@
 optional separate audio file) into the pipeline's first results dict and says
 which modalities the input carries.
 
-Kinds are tried in :data:`INPUT_KINDS` order; a new one (e.g. a sentiment
-sample) is added with :func:`register_input_kind`. A modality name that no
+Kinds are tried in :data:`INPUT_KINDS` order; a new one is added with
+:func:`register_input_kind`. A sentiment sample is no file: build its
+results dict with :func:`sentiment_sample`. A modality name that no
 kind knows (neither ``rgb``, ``flow`` nor ``audio``) is taken as present: the
 pipeline itself then says what it misses.
 """
@@ -11,7 +12,9 @@ import os
 import os.path as osp
 import re
 from dataclasses import dataclass
-from typing import Callable, FrozenSet, List, Optional
+from typing import Callable, FrozenSet, List, Mapping, Optional
+
+import numpy as np
 
 #: The modality names whose presence the built-in kinds can check.
 KNOWN_MODALITIES = frozenset({'rgb', 'flow', 'audio'})
@@ -142,6 +145,41 @@ INPUT_KINDS: List[InputKind] = [
     InputKind('frame folder', osp.isdir, _frames_results, _frames_available),
     InputKind('video file', osp.isfile, _video_results, _video_available),
 ]
+
+
+def sentiment_sample(features: Mapping[str, np.ndarray],
+                     sample_id: str = 'sample') -> dict:
+    """The results dict of one sentiment sample, for
+    ``PackSentimentInputs`` (the MOSI / MOSEI configs' pipeline).
+
+    Args:
+        features: ``{modality: (T, D) features}``, e.g. ``text`` (768-d BERT
+            features), ``audio``, ``vision``; a ``text`` of BERT token ids is
+            ``(3, T)`` integers (ids, attention mask, segment ids). Leave a
+            modality out when the sample lacks it.
+        sample_id: stored as ``id`` in the result's metainfo.
+
+    Returns:
+        ``dict(features, modalities=[...], seq_lengths={m: T_m},
+        gt_regression=nan, id=sample_id)``: lengths are the row counts, or
+        the attention mask's sum for token ids; no ground truth is known.
+    """
+    lengths = {}
+    for m, x in features.items():
+        x = np.asarray(x)
+        if x.ndim != 2:
+            raise ValueError(f'sentiment feature {m!r} must be (T, D) (or '
+                             f'(3, T) token ids), got shape {x.shape}')
+        token_ids = x.shape[0] == 3 and np.issubdtype(x.dtype, np.integer)
+        lengths[m] = max(1, int(x[1].sum()) if token_ids else len(x))
+    return dict({
+        m: np.asarray(x)
+        for m, x in features.items()
+    },
+                modalities=list(features),
+                seq_lengths=lengths,
+                gt_regression=float('nan'),
+                id=sample_id)
 
 
 def register_input_kind(kind: InputKind) -> None:

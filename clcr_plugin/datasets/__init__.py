@@ -9,6 +9,7 @@ from .. import OPENMMLAB_AVAILABLE
 if OPENMMLAB_AVAILABLE:
     from .audio_visual_dataset import AudioVisualDataset
     from .rawframe_dataset import MultiModalRawframeDataset
+    from .sentiment_dataset import PackSentimentInputs, SentimentPickleDataset
     from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
                              LoadDepthFrames, PackMultiModalInputs,
                              SampleAudioWindows)
@@ -16,5 +17,6 @@ if OPENMMLAB_AVAILABLE:
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
         'LoadDepthFrames', 'MultiModalRawframeDataset',
-        'PackMultiModalInputs', 'SampleAudioWindows'
+        'PackMultiModalInputs', 'PackSentimentInputs', 'SampleAudioWindows',
+        'SentimentPickleDataset'
     ]

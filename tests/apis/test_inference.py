@@ -281,3 +281,36 @@ def test_pipeline_without_flow_strikes_its_steps_and_keys(rgb_flow_config):
     assert steps[-1]['modalities'] == {'rgb': 'imgs'}
     with pytest.raises(ValueError, match=r"without \['rgb'\]"):
         pipeline_without(rgb_flow_config.test_pipeline, ['rgb'])
+
+
+MOSI = 'configs/clcr/clcr_tcn-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py'
+
+
+def test_sentiment_sample(tmp_path):
+    from pathlib import Path
+
+    from clcr_plugin.apis import sentiment_sample
+    cfg = Config.fromfile(str(Path(__file__).resolve().parents[2] / MOSI))
+    model = init_recognizer(cfg, device='cpu')
+    rng = np.random.default_rng(0)
+    features = dict(
+        text=rng.normal(size=(12, 768)).astype(np.float32),
+        audio=rng.normal(size=(20, 5)).astype(np.float32),
+        vision=rng.normal(size=(20, 20)).astype(np.float32))
+    sample = sentiment_sample(features, 'clip-1')
+    assert sample['seq_lengths'] == dict(text=12, audio=20, vision=20)
+    result = inference_recognizer(model, sample)
+    assert result.pred_regression.shape == (1, )
+    assert torch.isfinite(result.pred_regression).all()
+    assert result.modalities == ['audio', 'text', 'vision']
+    ids = np.stack([np.arange(8), np.r_[np.ones(5), np.zeros(3)],
+                    np.zeros(8)]).astype(np.int64)
+    assert sentiment_sample(dict(text=ids))['seq_lengths'] == dict(text=5)
+    without_vision = sentiment_sample(
+        dict(text=features['text'], audio=features['audio']))
+    with pytest.raises(
+            ValueError, match=r"needs modality 'vision'.*"
+            "'vision': absent"):
+        inference_recognizer(model, without_vision)
+    with pytest.raises(ValueError, match="feature 'audio' must be"):
+        sentiment_sample(dict(audio=np.zeros(5)))

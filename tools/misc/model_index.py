@@ -30,7 +30,8 @@ DATASET_TASKS = {
     'synthetic-av': 'Audio-Visual Classification',
     'cremad': 'Emotion Recognition',
     'kinetics-sounds': 'Action Recognition',
-    'ave': 'Audio-Visual Event Localization',
+    'ave': 'Audio-Visual Event Classification',
+    'ave-loc': 'Audio-Visual Event Localization',
     'ucf101-split1': 'Action Recognition',
     'ucf101-split2': 'Action Recognition',
     'ucf101-split3': 'Action Recognition',
@@ -71,6 +72,13 @@ def metric_names(evaluator) -> List[str]:
                 names.append('acc/mean1')
         elif kind == 'MacroF1Metric':
             names.append('macro_f1')
+        elif kind == 'SentimentMetric':
+            names += [
+                'mae', 'corr', 'acc2_has0', 'f1_has0', 'acc2_non0', 'f1_non0',
+                'acc5', 'acc7'
+            ]
+        elif kind == 'SegmentAccuracy':
+            names += ['segment_acc', 'segment_acc_event']
         else:
             names.append(kind)
     return names
