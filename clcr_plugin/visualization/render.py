@@ -56,9 +56,10 @@ def render_sample(inputs: Mapping[str, np.ndarray],
 
     Every 3-channel modality (RGB frames ``(K, 3, H, W)`` or clips
     ``(V, 3, T, H, W)``, unnormalised pixels as the pipeline packs them)
-    gives up to ``max_frames`` frames; every other modality of shape
-    ``(V, 1, F, T)`` (audio windows) gives one spectrogram tile per window
-    at the frames' size (128 x 128 without frames). ``lines`` are drawn on
+    gives up to ``max_frames`` frames; ``(V, 1, F, T)`` audio windows give
+    one spectrogram tile per window and ``(T, D)`` feature sequences
+    (sentiment) one ``D x T`` heat map, at the frames' size (128 x 128
+    without frames). ``lines`` are drawn on
     the first tile.
 
     Raises:
@@ -72,11 +73,13 @@ def render_sample(inputs: Mapping[str, np.ndarray],
             frames.extend(visual[:max_frames])
         elif x.ndim == 4 and x.shape[1] == 1:
             spectra.extend(w[0] for w in x)
+        elif x.ndim == 2:  # a (T, D) feature sequence: D x T heat map
+            spectra.append(x.T.astype(np.float32))
         else:
             raise ValueError(
                 f'cannot draw modality {name!r} of shape {x.shape}: expected '
-                '(K, 3, H, W) frames, (V, 3, T, H, W) clips or (V, 1, F, T) '
-                'windows')
+                '(K, 3, H, W) frames, (V, 3, T, H, W) clips, (V, 1, F, T) '
+                'windows or (T, D) sequences')
     height, width = frames[0].shape[:2] if frames else (128, 128)
     tiles = list(frames) + [
         spectrogram_image(s, height, width) for s in spectra

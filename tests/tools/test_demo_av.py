@@ -88,6 +88,19 @@ def test_label_at_picks_the_latest_span():
     assert demo.label_at([], 1.0) is None
 
 
+def test_per_second_labels_of_a_localisation_head():
+    import torch
+    demo = load_demo()
+    scores = torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
+    assert demo.per_second_labels(scores, ['bark', 'silence']) == [
+        (0.0, 1.0, 'silence'), (1.0, 2.0, 'bark'), (2.0, 3.0, 'silence')
+    ]
+    assert demo.per_second_labels(scores, None)[1] == (1.0, 2.0, '0')
+    # drawn while the video plays: the label of the current second
+    labels = demo.per_second_labels(scores, ['bark', 'silence'])
+    assert demo.label_at(labels, 1.4) == 'bark'
+
+
 def test_missing_files_are_named(tmp_path):
     demo = load_demo()
     with pytest.raises(FileNotFoundError, match='video .*nope.mp4'):

@@ -116,6 +116,16 @@ def test_render_sample_draws_frames_spectrograms_and_labels():
     assert image[:4, :16].mean() < 100  # the text band on the first
     with pytest.raises(ValueError, match="modality 'depth' of shape"):
         render_sample({'depth': np.zeros((2, 2, 4, 4))}, [])
+    # sentiment: (T, D) sequences as heat maps, 128 x 128 without frames
+    sheet = render_sample({
+        'text': np.zeros((5, 7)),
+        'audio': np.ones((9, 3))
+    }, ['GT: 1.00'])
+    assert sheet.shape == (128, 256, 3)
+    regression = ActionDataSample()
+    regression.gt_regression = torch.tensor([1.5])
+    regression.pred_regression = torch.tensor([-0.25])
+    assert sample_lines(regression, None) == ['GT: 1.50', 'Pred: -0.25']
     sample = ActionDataSample().set_gt_label(1)
     sample.pred_score = torch.tensor([0.1, 0.2, 0.7])
     assert sample_lines(sample, ['a', 'b', 'c']) == ['GT: b', 'Pred: c 0.70']

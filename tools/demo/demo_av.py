@@ -96,6 +96,15 @@ def label_at(labels: Sequence[Label], t: float) -> Optional[str]:
     return current
 
 
+def per_second_labels(segments,
+                      classes: Optional[Sequence[str]]) -> List[Label]:
+    """``(second, second + 1, label)`` of each row of ``(S, classes)``
+    per-second scores (a localisation head's ``pred_segment_scores``)."""
+    best = [int(i) for i in segments.argmax(-1).tolist()]
+    return [(float(s), float(s + 1), str(classes[i]) if classes else str(i))
+            for s, i in enumerate(best)]
+
+
 def write_annotated(video: str, audio: Optional[str], out: str,
                     header: Sequence[str], timed: Sequence[Label]) -> None:
     """Write ``video`` to ``out`` with ``header`` lines on every frame, the
@@ -172,11 +181,9 @@ def main(argv=None) -> dict:
     segments = segment_scores(result)
     if segments is not None:  # per-second events of a localisation model
         print('per-second events:')
-        for second, scores in enumerate(segments):
-            name = str(classes[int(scores.argmax())]) if classes else str(
-                int(scores.argmax()))
-            timed.append((float(second), float(second + 1), name))
-            print(f'  {second:4d}-{second + 1:<4d} s  {name}')
+        timed = per_second_labels(segments, classes)
+        for start, end, name in timed:
+            print(f'  {start:4.0f}-{end:<4.0f} s  {name}')
 
     window = args.window
     if window is None and video_duration(args.video) > args.long_video:

@@ -16,7 +16,8 @@ from ...visualization import render_sample
 
 
 def sample_lines(data_sample, classes: Optional[Sequence[str]]) -> list:
-    """``GT: name`` and ``Pred: name score`` of a predicted data sample."""
+    """``GT: name`` and ``Pred: name score`` of a predicted data sample
+    (``GT: value`` / ``Pred: value`` for a regression)."""
 
     def name(i: int) -> str:
         return str(classes[i]) if classes is not None else str(i)
@@ -25,6 +26,10 @@ def sample_lines(data_sample, classes: Optional[Sequence[str]]) -> list:
     gt = data_sample.get('gt_label')
     if gt is not None and gt.numel() == 1 and int(gt) >= 0:
         lines.append(f'GT: {name(int(gt))}')
+    for key, label in (('gt_regression', 'GT'), ('pred_regression', 'Pred')):
+        value = data_sample.get(key)
+        if value is not None:
+            lines.append(f'{label}: {float(value.reshape(-1)[0]):.2f}')
     score = data_sample.get('pred_score')
     if score is not None:
         best = int(score.argmax())
