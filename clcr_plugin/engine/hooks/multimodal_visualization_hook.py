@@ -78,6 +78,13 @@ class MultiModalVisualizationHook(Hook):
         self.wait_time = wait_time
         self.out_dir = out_dir
         self.max_frames = max_frames
+        self._seen = 0  # samples of the current loop drawn or passed
+
+    def before_val_epoch(self, runner) -> None:
+        self._seen = 0
+
+    def before_test_epoch(self, runner) -> None:
+        self._seen = 0
 
     def _draw(self, runner, batch_idx: int, data_batch: dict,
               outputs: Sequence, step: int) -> None:
@@ -91,7 +98,9 @@ class MultiModalVisualizationHook(Hook):
         # the val / test loop hands its data set's metainfo to the visualiser
         classes = (getattr(visualizer, 'dataset_meta', None)
                    or {}).get('classes')
-        start = len(outputs) * batch_idx
+        # counted, not batch_idx x len(outputs): the last batch may be short
+        start = self._seen
+        self._seen += len(outputs)
         first = math.ceil(start / self.interval) * self.interval
         for index in range(first, start + len(outputs), self.interval):
             i = index - start
