@@ -69,10 +69,11 @@ def init_recognizer(config: Union[str, Path, Config],
         raise TypeError('config must be a file name or a Config, got '
                         f'{type(config).__name__}')
     init_default_scope(config.get('default_scope', 'mmaction'))
-    model_cfg = copy.deepcopy(config.model)
-    for backbone in (model_cfg.get('backbones') or {}).values():
-        backbone.pop('pretrained', None)  # the checkpoint has the weights
-    model = MODELS.build(model_cfg)
+    # built, not initialised: init_weights (which would load the backbones'
+    # pretrained weights) is not called, the checkpoint gives every weight;
+    # a backbone's ``pretrained`` that defines its architecture (BertLevels)
+    # stays as it is
+    model = MODELS.build(copy.deepcopy(config.model))
     model.dataset_meta = None
     if checkpoint is not None:
         if not osp.isfile(checkpoint):
