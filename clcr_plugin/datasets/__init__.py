@@ -16,7 +16,6 @@ if OPENMMLAB_AVAILABLE:
 
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
-        'LoadDepthFrames', 'MultiModalRawframeDataset',
-        'PackMultiModalInputs', 'PackSentimentInputs', 'SampleAudioWindows',
-        'SentimentPickleDataset'
+        'LoadDepthFrames', 'MultiModalRawframeDataset', 'PackMultiModalInputs',
+        'PackSentimentInputs', 'SampleAudioWindows', 'SentimentPickleDataset'
     ]

@@ -1,7 +1,8 @@
 """Training-loop components registered in mmaction2's registries."""
-from .hooks import (CLCRDiagnosticsHook, GradNormHook,
+from .hooks import (BadDataSummaryHook, CLCRDiagnosticsHook, GradNormHook,
                     MultiModalVisualizationHook)
 
 __all__ = [
-    'CLCRDiagnosticsHook', 'GradNormHook', 'MultiModalVisualizationHook'
+    'BadDataSummaryHook', 'CLCRDiagnosticsHook', 'GradNormHook',
+    'MultiModalVisualizationHook'
 ]

@@ -19,3 +19,6 @@ model = dict(
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=5, save_best='auto', max_keep_ckpts=2))
+# What the datasets' bad_data policy skipped or filled, logged every epoch
+# (docs/troubleshooting.md, "Data"); configs that set custom_hooks list it too.
+custom_hooks = [dict(type='BadDataSummaryHook')]

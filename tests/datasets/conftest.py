@@ -1,11 +1,13 @@
-"""Fake CMU-MOSI / CMU-MOSEI processed pickles with the real keys, feature
-widths and padded lengths (random values, a few -inf / NaN)."""
+"""Fixtures of the dataset tests: fake CMU-MOSI / CMU-MOSEI processed pickles
+with the real keys, feature widths and padded lengths (random values, a few
+-inf / NaN), and the real broken media files (``bad_media``)."""
 import pickle
 from pathlib import Path
 from typing import Dict, Tuple
 
 import numpy as np
 import pytest
+from bad_media import bad_media  # noqa: F401
 
 # feature widths (audio, vision) and unaligned padded lengths (text, audio,
 # vision) of the released pickles (MMSA's configs)

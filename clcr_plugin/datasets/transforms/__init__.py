@@ -1,7 +1,8 @@
-from .audio_transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
-                               SampleAudioWindows)
+from .audio_masking import AudioFrequencyTimeMask
+from .audio_transforms import SampleAudioWindows
 from .depth_transforms import LoadDepthFrames
 from .formatting import PackMultiModalInputs
+from .load_audio import LoadAudioLogMel
 from .rawframe_transforms import (DecodeFlowStacks, FormatFrameStacks,
                                   SyncedFrameTransforms)
 

@@ -10,6 +10,7 @@ from mmengine.registry import DefaultScope
 from torch import Tensor, nn
 
 from ..clcr.modality_dropout import modality_dropout_mask
+from .data_availability import data_availability
 from .sequence_masks import accepts, length_mask, level_masks, sample_lengths
 
 LevelSpec = Sequence[Union[int, str]]
@@ -391,21 +392,31 @@ class MultiModalRecognizer(BaseModel):
                 f'{views}')
         return feats, next(iter(views.values()))
 
-    def sample_availability(self, feats: Mapping[str, List[Tensor]],
-                            num_views: int) -> Optional[Dict[str, Tensor]]:
-        """Modality dropout: ``{m: (N * V,) bool}`` in training when
-        ``modality_dropout > 0``, else None.
+    def sample_availability(self,
+                            feats: Mapping[str, List[Tensor]],
+                            num_views: int,
+                            data_samples: Optional[list] = None
+                            ) -> Optional[Dict[str, Tensor]]:
+        """The neck's per-sample mask ``{m: (N * V,) bool}``, or None when
+        every sample has every modality.
 
-        One draw per sample, shared by its views; never all of a sample's
-        modalities.
+        The data's flags (each data sample's metainfo ``modality_available``,
+        set by ``PackMultiModalInputs``), then, in training with
+        ``modality_dropout > 0``, the dropout draw (never all of a sample's
+        modalities). One value per sample, shared by its views.
         """
-        if not self.training or self.modality_dropout == 0 or len(feats) < 2:
-            return None
         first = next(iter(feats.values()))[0]
-        keep = modality_dropout_mask(
-            list(feats), first.shape[0] // num_views, self.modality_dropout,
-            first.device)
-        return {m: k.repeat_interleave(num_views) for m, k in keep.items()}
+        available = data_availability(data_samples, list(feats), first.device)
+        if self.training and self.modality_dropout > 0 and len(feats) > 1:
+            available = modality_dropout_mask(
+                list(feats), first.shape[0] // num_views,
+                self.modality_dropout, first.device, available)
+        if available is None:
+            return None
+        return {
+            m: k.repeat_interleave(num_views)
+            for m, k in available.items()
+        }
 
     def extract_feat(self,
                      inputs: Mapping[str, Tensor],
@@ -419,7 +430,7 @@ class MultiModalRecognizer(BaseModel):
         fused, aux = self.neck(
             feats,
             data_samples,
-            available=self.sample_availability(feats, num_views),
+            available=self.sample_availability(feats, num_views, data_samples),
             **kwargs)
         return fused[:, :, None, None], aux, num_views
 
