@@ -9,13 +9,17 @@ from .. import OPENMMLAB_AVAILABLE
 if OPENMMLAB_AVAILABLE:
     from .audio_visual_dataset import AudioVisualDataset
     from .rawframe_dataset import MultiModalRawframeDataset
+    from .segment_dataset import SegmentAudioVisualDataset
     from .sentiment_dataset import PackSentimentInputs, SentimentPickleDataset
     from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
                              LoadDepthFrames, PackMultiModalInputs,
-                             SampleAudioWindows)
+                             SampleAudioWindows, SampleSegmentAudio,
+                             SampleSegmentFrames)
 
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
         'LoadDepthFrames', 'MultiModalRawframeDataset', 'PackMultiModalInputs',
-        'PackSentimentInputs', 'SampleAudioWindows', 'SentimentPickleDataset'
+        'PackSentimentInputs', 'SampleAudioWindows', 'SampleSegmentAudio',
+        'SampleSegmentFrames', 'SegmentAudioVisualDataset',
+        'SentimentPickleDataset'
     ]

@@ -5,9 +5,11 @@ from .formatting import PackMultiModalInputs
 from .load_audio import LoadAudioLogMel
 from .rawframe_transforms import (DecodeFlowStacks, FormatFrameStacks,
                                   SyncedFrameTransforms)
+from .segment_sampling import SampleSegmentAudio, SampleSegmentFrames
 
 __all__ = [
     'AudioFrequencyTimeMask', 'DecodeFlowStacks', 'FormatFrameStacks',
     'LoadAudioLogMel', 'LoadDepthFrames', 'PackMultiModalInputs',
-    'SampleAudioWindows', 'SyncedFrameTransforms'
+    'SampleAudioWindows', 'SampleSegmentAudio', 'SampleSegmentFrames',
+    'SyncedFrameTransforms'
 ]
