@@ -105,3 +105,55 @@ def test_missing_files_are_named(tmp_path):
     demo = load_demo()
     with pytest.raises(FileNotFoundError, match='video .*nope.mp4'):
         demo.main(['cfg.py', 'ckpt.pth', str(tmp_path / 'nope.mp4')])
+
+
+AVE_LOC = 'configs/clcr/clcr_r18-r18_1xb64-10x1x1-100e_ave-loc-rgb-audio.py'
+
+
+def test_demo_draws_per_second_events_of_a_localisation_model(
+        tmp_path, capsys):
+    """The AVE localisation config (random weights, 32x32 inputs) on a 10 s
+    video: ten per-second events printed and drawn, no clip top-k."""
+    import torch
+    from mmengine.config import Config
+
+    from clcr_plugin.apis import init_recognizer
+    from clcr_plugin.datasets.synthetic_av import write_mp4
+    demo = load_demo()
+    config = tmp_path / 'ave_loc_tiny.py'
+    pipeline = Config.fromfile(str(ROOT / AVE_LOC)).test_pipeline
+    for step in pipeline:
+        if step['type'] == 'Resize':
+            step['scale'] = (32, 32)
+    config.write_text(f"_base_ = ['{ROOT / AVE_LOC}']\n"
+                      'model = dict(dry_run_inputs=dict(rgb=(3, 32, 32), '
+                      'audio=(1, 128, 100)))\n'
+                      f'test_pipeline = {pipeline!r}\n')
+    model = init_recognizer(str(config), device='cpu')
+    checkpoint = tmp_path / 'random.pth'
+    classes = [f'event {i}' for i in range(28)] + ['background']
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=classes))), checkpoint)
+    video = tmp_path / 'ten_seconds.mp4'
+    rng = np.random.default_rng(0)
+    t = np.arange(16000 * 10) / 16000
+    write_mp4(
+        str(video), rng.integers(0, 255, (80, 32, 32, 3), dtype=np.uint8),
+        (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 8, 16000)
+    out = tmp_path / 'events.mp4'
+    ran = demo.main([
+        str(config),
+        str(checkpoint),
+        str(video), '--out',
+        str(out), '--device', 'cpu'
+    ])
+    printed = capsys.readouterr().out
+    assert ran['windows'] == [] and ran['top_k'] == []
+    assert [(a, b) for a, b, _ in ran['timed']] == [(float(s), float(s + 1))
+                                                    for s in range(10)]
+    assert all(name in classes for _, _, name in ran['timed'])
+    assert 'per-second events:' in printed and 'top-' not in printed
+    frames, audio, rate = decode(out)
+    assert len(frames) == 80 and rate == 16000 and len(audio) > 150000

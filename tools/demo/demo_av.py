@@ -12,9 +12,10 @@ video back with the prediction drawn on it and its audio kept.
   ``--long-video`` seconds; prints the top label of every window, and
   ``--out`` draws each window's label while it plays.
 * A localisation model whose head predicts one label per one-second segment
-  (it sets ``pred_segment_scores`` (S, classes) on its results, see
+  (``SegmentClsHead`` of the AVE localisation configs sets
+  ``pred_segment_scores`` (S, classes), see
   :func:`clcr_plugin.apis.segment_scores`) gets its per-second events
-  printed and drawn.
+  printed and drawn instead of windows.
 * ``--out OUT.mp4``: the video (MPEG-4) with the labels drawn (OpenCV) and
   the audio track (the video's own, or ``--audio``) re-encoded to AAC, muxed
   with PyAV.
@@ -171,11 +172,13 @@ def main(argv=None) -> dict:
         model.dataset_meta or {}).get('classes'))
 
     result = inference_recognizer(model, args.video, args.audio)
-    best = top_k(result, args.topk, classes)
-    print(f'{args.video}: top-{len(best)} of the whole video')
-    for name, score in best:
-        print(f'  {name}: {score:.4f}')
-    header = [f'{best[0][0]} {best[0][1]:.2f}']
+    best, header = [], []
+    if 'pred_score' in result:  # a clip classifier
+        best = top_k(result, args.topk, classes)
+        print(f'{args.video}: top-{len(best)} of the whole video')
+        for name, score in best:
+            print(f'  {name}: {score:.4f}')
+        header = [f'{best[0][0]} {best[0][1]:.2f}']
 
     timed: List[Label] = []
     segments = segment_scores(result)
@@ -186,7 +189,9 @@ def main(argv=None) -> dict:
             print(f'  {start:4.0f}-{end:<4.0f} s  {name}')
 
     window = args.window
-    if window is None and video_duration(args.video) > args.long_video:
+    if segments is not None:
+        window = None  # a localisation model labels every second already
+    elif window is None and video_duration(args.video) > args.long_video:
         window = 2.0
     windows = []
     if window is not None:
