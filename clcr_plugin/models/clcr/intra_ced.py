@@ -66,14 +66,17 @@ class IntraCED(nn.Module):
         if self.split:
             shared, private = self.bases(dict(tokens))
             gates = {m: self.budget(shared[m], masks[m]) for m in names}
+            # static bound on each modality's non-zero gates
+            keep = [self.budget.max_tokens(shared[m].shape[1]) for m in names]
         else:
             shared, private = dict(tokens), {
                 m: tokens[m][..., :0]
                 for m in names
             }
             gates = {m: masks[m].to(tokens[m].dtype) for m in names}
+            keep = None
         messages = self.exchange([shared[m] for m in names],
-                                 [gates[m] for m in names])
+                                 [gates[m] for m in names], keep)
         exchanged = {m: shared[m] + msg for m, msg in zip(names, messages)}
         return IntraCEDOutput(
             shared=exchanged,
