@@ -74,7 +74,9 @@ def gated_cross_attention(q: Tensor,
         whose gate-weighted probabilities all underflow).
     """
     d_h = v.shape[-1]
-    gates = key_gates[:, None, :, None].to(v.dtype)  # (B, 1, S_k, 1)
+    # a closed key gets no gradient, as under the -inf bias
+    gates = torch.where(key_gates > 0, key_gates, torch.zeros_like(key_gates))
+    gates = gates[:, None, :, None].to(v.dtype)  # (B, 1, S_k, 1)
     pad = -(d_h + 1) % 8
     values = torch.cat([
         v * gates,
@@ -223,11 +225,15 @@ class SharedExchange(nn.Module):
             out.append(msg)
         return out
 
-    def forward_reference(self, shared: List[Tensor],
-                          gates: List[Tensor]) -> List[Tensor]:
+    def forward_reference(self,
+                          shared: List[Tensor],
+                          gates: List[Tensor],
+                          keep: Optional[Sequence[int]] = None
+                          ) -> List[Tensor]:
         """:meth:`forward` written out: every token of every modality in one
-        attention call with the explicit block-and-gate bias ``(N, 1, S,
-        S)``."""
+        attention call with the explicit block-and-gate bias ``(N, 1, S, S)``
+        (``keep`` is accepted for the same signature; closed tokens are
+        masked, not skipped)."""
         lengths = [x.shape[1] for x in shared]
         x = torch.cat(shared, dim=1)  # (N, S, d_sh)
         g = torch.cat(gates, dim=1)  # (N, S)

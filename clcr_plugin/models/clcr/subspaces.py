@@ -1,7 +1,8 @@
 """Shared/private factorisation with orthonormal bases on the Stiefel
 manifold."""
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
+import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import orthogonal
 
@@ -20,6 +21,11 @@ class SharedPrivateBases(nn.Module):
         shared_dim: ``d_sh``.
         private_dim: ``d_pr``; ``d_sh + d_pr <= d``.
         modalities: modality names.
+
+    The bases are matrix exponentials of the parameters, recomputed every
+    training forward; in eval mode without gradients they are computed once
+    and kept until a parameter changes (an optimiser step, a loaded state
+    dict, a move to another device).
     """
 
     def __init__(self, embed_dim: int, shared_dim: int, private_dim: int,
@@ -47,6 +53,10 @@ class SharedPrivateBases(nn.Module):
                 orthogonal_map='matrix_exp')
             for m in modalities
         })
+        # (parameter state, bases) of the latest eval-mode evaluation
+        self._eval_cache: Optional[Tuple[tuple, Tuple[Tensor,
+                                                      Dict[str,
+                                                           Tensor]]]] = None
 
     def shared_basis(self) -> Tensor:
         """``U_sh`` (d, d_sh)."""
@@ -56,6 +66,18 @@ class SharedPrivateBases(nn.Module):
               modalities: Sequence[str]) -> Tuple[Tensor, Dict[str, Tensor]]:
         """``U_sh`` (d, d_sh) and ``{m: U_pr^m (d, d_pr)}`` from one evaluation
         of the frame."""
+        if self.training or torch.is_grad_enabled():
+            return self._evaluate_bases(modalities)
+        state = tuple(
+            (p._version, p.data_ptr(), p.device) for p in self.parameters())
+        if self._eval_cache is None or self._eval_cache[0] != state:
+            self._eval_cache = (state,
+                                self._evaluate_bases(list(self.private)))
+        u_sh, u_pr = self._eval_cache[1]
+        return u_sh, {m: u_pr[m] for m in modalities}
+
+    def _evaluate_bases(self, modalities: Sequence[str]
+                        ) -> Tuple[Tensor, Dict[str, Tensor]]:
         frame = self.frame.weight
         complement = frame[:, self.shared_dim:]
         return frame[:, :self.shared_dim], {
@@ -66,8 +88,12 @@ class SharedPrivateBases(nn.Module):
     def forward(self, tokens: Dict[str, Tensor]
                 ) -> Tuple[Dict[str, Tensor], Dict[str, Tensor]]:
         """Project ``{m: (N, T, d)}`` to shared ``{m: (N, T, d_sh)}`` and
-        private ``{m: (N, T, d_pr)}``."""
+        private ``{m: (N, T, d_pr)}`` (one matmul per modality with ``[U_sh,
+        U_pr^m]``)."""
         u_sh, u_pr = self.bases(list(tokens))
-        shared = {m: h @ u_sh for m, h in tokens.items()}
-        private = {m: h @ u_pr[m] for m, h in tokens.items()}
+        shared, private = {}, {}
+        for m, h in tokens.items():
+            both = h @ torch.cat([u_sh, u_pr[m]], 1)  # (N, T, d_sh + d_pr)
+            shared[m], private[m] = both.split(
+                [self.shared_dim, both.shape[-1] - self.shared_dim], -1)
         return shared, private
