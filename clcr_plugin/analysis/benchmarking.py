@@ -22,7 +22,7 @@ Step = Callable[[], None]
 
 
 class HostSyncError(RuntimeError):
-    """A tensor's value was read on the host inside :func:`forbid_host_sync`."""
+    """A tensor value was read on the host in :func:`forbid_host_sync`."""
 
 
 # Tensor methods that read a value on the host (a device sync on CUDA), or
