@@ -58,8 +58,10 @@ def gated_cross_attention(q: Tensor,
     sqrt(d_h))``. One call of ``scaled_dot_product_attention`` on the values
     ``[alpha v, alpha]`` gives numerator and denominator together, so no
     ``(S_q x S_k)`` bias is built or differentiated and the call stays on the
-    fused path; a closed key (``alpha = 0``) adds nothing. The value width is
-    padded to a multiple of 8 for the fused kernels.
+    fused path; a closed key (``alpha = 0``) adds nothing. Values, queries
+    and keys are zero-padded to one width, a multiple of 8 (the fused
+    kernels want equal, aligned head widths; zero columns leave ``q k^T``
+    unchanged, the scale stays ``1 / sqrt(d_h)``).
 
     Args:
         q: (B, heads, S_q, d_h) queries.
@@ -83,7 +85,9 @@ def gated_cross_attention(q: Tensor,
         gates.expand(*v.shape[:-1], 1),
         v.new_zeros(*v.shape[:-1], pad)
     ], -1)  # (B, heads, S_k, d_h + 1 + pad)
-    out = F.scaled_dot_product_attention(q, k, values, dropout_p=dropout_p)
+    q, k = F.pad(q, (0, 1 + pad)), F.pad(k, (0, 1 + pad))
+    out = F.scaled_dot_product_attention(
+        q, k, values, dropout_p=dropout_p, scale=d_h**-0.5)
     numerator, denominator = out[..., :d_h], out[..., d_h:d_h + 1]
     open_rows = denominator > 0
     return torch.where(open_rows, numerator, torch.zeros_like(numerator)) / \

@@ -189,3 +189,55 @@ def test_eval_bases_are_cached_until_a_parameter_changes():
         torch.testing.assert_close(changed[0], bases._evaluate_bases(['a'])[0])
     with_grad = bases.bases(['a'])  # gradients on: evaluated, not cached
     assert with_grad[0].requires_grad and with_grad[0] is not changed[0]
+
+
+def loop_losses(shared, private, available):
+    """The regularisers written as loops over pairs (the paper's sums)."""
+    from itertools import combinations, permutations
+
+    from clcr_plugin.models.clcr import cross_correlation_penalty as pen
+    N, M, L, _ = shared.shape
+    a = available.float()
+    intra = [
+        pen(private[:, m, lv], shared[:, m, lv], a[:, m]) for lv in range(L)
+        for m in range(M)
+    ] + [
+        pen(private[:, m, lv], private[:, n, lv], a[:, m] * a[:, n])
+        for lv in range(L) for m, n in combinations(range(M), 2)
+    ]
+    pr = [
+        pen(private[:, m, j], private[:, m, k], a[:, m]) for m in range(M)
+        for j, k in combinations(range(L), 2)
+    ]
+    sp = [
+        pen(shared[:, m, j], private[:, m, k], a[:, m]) for m in range(M)
+        for j, k in permutations(range(L), 2)
+    ]
+    return [torch.stack(t).mean() for t in (intra, pr, sp)]
+
+
+@pytest.mark.parametrize('M,L', [(2, 3), (3, 2), (3, 4)])
+def test_batched_regularisers_match_the_pairwise_loops(M, L):
+    from clcr_plugin.models.clcr import (intra_level_loss,
+                                         private_redundancy_loss,
+                                         shared_private_leakage_loss)
+    g = torch.Generator().manual_seed(M * 10 + L)
+    shared = torch.randn(12, M, L, 6, generator=g, requires_grad=True)
+    mixed = shared[..., :4].detach() + 0.5 * torch.randn(
+        12, M, L, 4, generator=g)
+    private = mixed.requires_grad_()
+    available = torch.rand(12, M, generator=g) > 0.2
+    batched = [
+        intra_level_loss(shared, private, available),
+        private_redundancy_loss(private, available),
+        shared_private_leakage_loss(shared, private, available)
+    ]
+    for got, want in zip(batched, loop_losses(shared, private, available)):
+        torch.testing.assert_close(got, want, **TOL)
+        assert want > 0
+        grad = dict(allow_unused=True, materialize_grads=True)
+        for dg, dw in zip(
+                torch.autograd.grad(
+                    got, [shared, private], retain_graph=True, **grad),
+                torch.autograd.grad(want, [shared, private], **grad)):
+            torch.testing.assert_close(dg, dw, **TOL)
