@@ -60,6 +60,11 @@ def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys):
                                                for p in ('backbone_rgb',
                                                          'backbone_audio',
                                                          'neck', 'cls_head'))
+    for kind in ('clcr', 'concat'):  # mmengine counts multiply-adds
+        ratio = flops[kind,
+                      'model']['gflops'] / flops[kind,
+                                                 'model']['mmengine_gmacs']
+        assert 1.8 < ratio < 2.2
     assert flops['concat', 'neck']['params'] == 0
     assert flops['clcr', 'neck']['gflops'] > 0
     printed = capsys.readouterr().out
