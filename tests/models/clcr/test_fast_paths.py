@@ -241,3 +241,23 @@ def test_batched_regularisers_match_the_pairwise_loops(M, L):
                     got, [shared, private], retain_graph=True, **grad),
                 torch.autograd.grad(want, [shared, private], **grad)):
             torch.testing.assert_close(dg, dw, **TOL)
+
+
+@pytest.mark.parametrize('orthogonal_map', ['cayley', 'matrix_exp'])
+def test_both_orthogonal_maps_give_orthonormal_mutually_orthogonal_bases(
+        orthogonal_map):
+    from clcr_plugin.models.clcr import SharedPrivateBases
+    torch.manual_seed(5)
+    bases = SharedPrivateBases(16, 6, 4, ['a', 'b'], orthogonal_map)
+    with torch.no_grad():  # move away from the initial frame
+        for p in bases.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    u_sh, u_pr = bases.bases(['a', 'b'])
+    eye = torch.eye(6)
+    torch.testing.assert_close(u_sh.T @ u_sh, eye, atol=1e-5, rtol=0)
+    for u in u_pr.values():
+        torch.testing.assert_close(u.T @ u, torch.eye(4), atol=1e-5, rtol=0)
+        torch.testing.assert_close(
+            u_sh.T @ u, torch.zeros(6, 4), atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="orthogonal_map must be 'cayley'"):
+        SharedPrivateBases(16, 6, 4, ['a'], 'householder')
