@@ -8,10 +8,13 @@ from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
     from .audio_visual_dataset import AudioVisualDataset
+    from .rawframe_dataset import MultiModalRawframeDataset
+    from .sentiment_dataset import PackSentimentInputs, SentimentPickleDataset
     from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
                              PackMultiModalInputs, SampleAudioWindows)
 
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
-        'PackMultiModalInputs', 'SampleAudioWindows'
+        'MultiModalRawframeDataset', 'PackMultiModalInputs',
+        'PackSentimentInputs', 'SampleAudioWindows', 'SentimentPickleDataset'
     ]

@@ -1,4 +1,4 @@
 """Training-loop components registered in mmaction2's registries."""
-from .hooks import CLCRDiagnosticsHook, GradNormHook
+from .hooks import BadDataSummaryHook, CLCRDiagnosticsHook, GradNormHook
 
-__all__ = ['CLCRDiagnosticsHook', 'GradNormHook']
+__all__ = ['BadDataSummaryHook', 'CLCRDiagnosticsHook', 'GradNormHook']

@@ -7,11 +7,14 @@ so ``clcr_plugin.models.clcr`` also works without it.
 from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
+    from .backbones import BertLevels, TemporalConvNet
+    from .heads import RegressionHead
     from .necks import (CLCRFusion, ConcatFusion, DenseCrossAttnFusion,
                         UnimodalFusion)
     from .recognizers import MultiModalRecognizer
 
     __all__ = [
-        'CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion',
-        'MultiModalRecognizer', 'UnimodalFusion'
+        'BertLevels', 'CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion',
+        'MultiModalRecognizer', 'RegressionHead', 'TemporalConvNet',
+        'UnimodalFusion'
     ]

@@ -17,3 +17,6 @@ model = dict(dry_run_inputs=dict(rgb=(3, 32, 32), audio=(1, 40, 100)))
 default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(interval=5, save_best='auto', max_keep_ckpts=2))
+# What the datasets' bad_data policy skipped or filled, logged every epoch
+# (docs/troubleshooting.md, "Data"); configs that set custom_hooks list it too.
+custom_hooks = [dict(type='BadDataSummaryHook')]

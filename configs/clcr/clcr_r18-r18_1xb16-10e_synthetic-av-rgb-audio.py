@@ -30,4 +30,7 @@ model = dict(
         reg_memory=256,
         reg_warmup=60))
 
-custom_hooks = [dict(type='CLCRDiagnosticsHook')]
+custom_hooks = [
+    dict(type='CLCRDiagnosticsHook'),
+    dict(type='BadDataSummaryHook')
+]

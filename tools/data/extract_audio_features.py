@@ -33,12 +33,11 @@ import sys
 from multiprocessing import Pool
 from typing import List, Optional, Sequence, Tuple
 
-import numpy as np
-
-from clcr_plugin.datasets.audio import (AudioFeatureConfig, audio_settings,
-                                        decode_audio, log_mel_spectrogram)
-from clcr_plugin.datasets.audio_record import (RECORD_NAME, check_record,
-                                               read_record, write_record)
+from clcr_plugin.datasets.audio import AudioFeatureConfig
+from clcr_plugin.datasets.clip_conversion import (add_audio_options,
+                                                  audio_config_from_args)
+from clcr_plugin.datasets.conversion import (extract_audio_feature, npy_loads,
+                                             prepare_feature_dir)
 
 DEFAULT_EXTS = ('mp4', 'avi', 'mkv', 'flv', 'webm', 'mov', 'wav', 'mp3',
                 'flac', 'm4a')
@@ -79,44 +78,15 @@ def list_inputs(src: str, exts: Sequence[str], root: str) -> List[str]:
     return sorted(found)
 
 
-def is_done(path: str) -> bool:
-    """An output counts as done when it exists and loads."""
-    try:
-        np.load(path, mmap_mode='r')
-        return True
-    except (ValueError, OSError):
-        return False
-
-
 def extract_one(job: Tuple[str, str,
                            AudioFeatureConfig]) -> Tuple[str, Optional[str]]:
     """Extract one file; returns ``(input path, error message or None)``."""
     src_path, dst_path, cfg = job
     try:
-        feature = log_mel_spectrogram(
-            decode_audio(src_path, cfg.sample_rate), cfg)
-        os.makedirs(osp.dirname(dst_path), exist_ok=True)
-        tmp = dst_path + '.tmp.npy'
-        np.save(tmp, feature)
-        os.replace(tmp, dst_path)  # atomic: the output is complete or absent
+        extract_audio_feature(src_path, dst_path, cfg)
         return src_path, None
     except Exception as exc:  # report and carry on with the other files
         return src_path, f'{type(exc).__name__}: {exc}'
-
-
-def check_config(dst: str, cfg: AudioFeatureConfig) -> None:
-    """Record ``cfg`` in ``dst``, or raise ValueError if ``dst`` holds features
-    of other settings."""
-    path = osp.join(dst, RECORD_NAME)
-    if osp.isfile(path):
-        check_record(
-            path,
-            read_record(path),
-            cfg,
-            asker='this run',
-            remedy='use another --dst or the same settings')
-    else:
-        write_record(dst, cfg)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -140,15 +110,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=list(DEFAULT_EXTS),
         help=('extensions to take from a folder '
               f'(default: {" ".join(DEFAULT_EXTS)})'))
-    settings = parser.add_argument_group(
-        'feature settings (the fields of AudioFeatureConfig)')
-    for setting in audio_settings():
-        settings.add_argument(
-            '--' + setting.name.replace('_', '-'),
-            dest=setting.name,
-            type=setting.type,
-            default=setting.default,
-            help=setting.doc.replace('%', '%%'))
+    add_audio_options(parser)
     parser.add_argument(
         '--workers', type=int, default=1, help='processes (default: 1)')
     return parser.parse_args(argv)
@@ -158,24 +120,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the extractor; returns the exit code (see the module docstring)."""
     args = parse_args(argv)
     try:
-        cfg = AudioFeatureConfig(
-            **{
-                setting.name: getattr(args, setting.name)
-                for setting in audio_settings()
-            })
+        cfg = audio_config_from_args(args)
         root = args.src if osp.isdir(
             args.src) else args.root or osp.dirname(osp.abspath(args.src))
         inputs = list_inputs(args.src, args.ext, root)
         if not inputs:
             raise ValueError(
                 f'no inputs in {args.src} (extensions: {" ".join(args.ext)})')
-        check_config(args.dst, cfg)
+        prepare_feature_dir(
+            args.dst, cfg, remedy='use another --dst or the same settings')
     except (KeyError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
     jobs = [(osp.join(root, rel), osp.join(args.dst, rel + '.npy'), cfg)
             for rel in inputs]
-    todo = [job for job in jobs if not is_done(job[1])]
+    todo = [job for job in jobs if not npy_loads(job[1])]
     print(
         f'{len(inputs)} inputs, {len(inputs) - len(todo)} already extracted, '
         f'{len(todo)} to do')

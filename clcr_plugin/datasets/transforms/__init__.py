@@ -1,8 +1,12 @@
-from .audio_transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
-                               SampleAudioWindows)
+from .audio_masking import AudioFrequencyTimeMask
+from .audio_transforms import SampleAudioWindows
 from .formatting import PackMultiModalInputs
+from .load_audio import LoadAudioLogMel
+from .rawframe_transforms import (DecodeFlowStacks, FormatFrameStacks,
+                                  SyncedFrameTransforms)
 
 __all__ = [
-    'AudioFrequencyTimeMask', 'LoadAudioLogMel', 'PackMultiModalInputs',
-    'SampleAudioWindows'
+    'AudioFrequencyTimeMask', 'DecodeFlowStacks', 'FormatFrameStacks',
+    'LoadAudioLogMel', 'PackMultiModalInputs', 'SampleAudioWindows',
+    'SyncedFrameTransforms'
 ]

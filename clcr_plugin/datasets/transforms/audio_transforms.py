@@ -1,18 +1,18 @@
-"""Audio transforms: whole-clip log-mel, then one window per sampled video
-clip."""
-import warnings
-from typing import Any, Dict, Optional
+"""``SampleAudioWindows``: one audio window per sampled video clip (and the
+shared helpers of the audio transforms)."""
+from typing import Dict, Optional
 
 import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from ..audio import (AudioFeatureConfig, decode_audio, document_settings,
-                     log_mel_spectrogram)
-from ..audio_record import RECORD_NAME, RecordFinder, check_record
+from ..bad_data import (EVENTS_KEY, handle_bad_data, is_unavailable,
+                        mark_unavailable, policy_of)
 
 
-def _require(results: Dict, key: str, transform: str) -> object:
+def require_key(results: Dict, key: str, transform: str) -> object:
+    """``results[key]``, or a KeyError naming ``transform`` and the keys
+    present."""
     if key not in results:
         raise KeyError(f'{transform} needs results[{key!r}]; available keys: '
                        f'{sorted(results)}')
@@ -30,76 +30,6 @@ def _reader_fps(reader: object) -> Optional[float]:
         return float(rate) if rate else None
     fps = getattr(reader, 'fps', None)  # mmcv.VideoReader (OpenCVInit)
     return float(fps) if fps else None
-
-
-@TRANSFORMS.register_module()
-@document_settings
-class LoadAudioLogMel(BaseTransform):
-    """Load the whole clip's log-mel spectrogram.
-
-    From ``results['audio_path']`` (falling back to ``results['filename']``):
-    a ``.npy`` written by ``tools/data/extract_audio_features.py`` is loaded,
-    any other file (wav, mp4, flv, avi ...) is decoded with PyAV on the fly.
-    Adds ``audio_feature`` (n_mels, n_frames) float32 and
-    ``audio_frame_rate`` (feature frames per second).
-
-    A ``.npy`` is checked against the ``audio_feature_config.json`` the
-    extractor wrote, the nearest one in its folder or above (read once per
-    folder): features made with other settings raise a ValueError naming
-    the json file and both values. Features without such a record (made by
-    other tools) are loaded with one warning per transform, as they cannot
-    be checked beyond their number of mel bands.
-
-    Args:
-        <audio settings>
-    """
-
-    def __init__(self, **settings: Any) -> None:
-        self.cfg = AudioFeatureConfig.from_dict(
-            settings, source='LoadAudioLogMel')
-        self._records = RecordFinder()
-        self._warned_unrecorded = False
-
-    def transform(self, results: Dict) -> Dict:
-        path = results.get('audio_path') or _require(results, 'filename',
-                                                     'LoadAudioLogMel')
-        if str(path).endswith('.npy'):
-            feature = self._load_npy(str(path))
-        else:
-            feature = log_mel_spectrogram(
-                decode_audio(path, self.cfg.sample_rate), self.cfg)
-        results['audio_feature'] = feature  # (n_mels, n_frames)
-        results['audio_frame_rate'] = self.cfg.frame_rate
-        return results
-
-    def _load_npy(self, path: str) -> np.ndarray:
-        """Load an extracted feature after checking its settings record."""
-        record = self._records.find(path)
-        if record is not None:
-            check_record(
-                *record,
-                self.cfg,
-                asker='the pipeline (LoadAudioLogMel)',
-                remedy=('give LoadAudioLogMel the recorded settings or '
-                        "re-extract the features with the pipeline's"))
-        elif not self._warned_unrecorded:
-            self._warned_unrecorded = True
-            warnings.warn(
-                f'no {RECORD_NAME} in the folder of {path} or above, so its '
-                'settings cannot be checked '
-                f"against the pipeline's ({self.cfg}); extract features with "
-                'tools/data/extract_audio_features.py to record them (warned '
-                'once)')
-        feature = np.load(path).astype(np.float32, copy=False)
-        if feature.ndim != 2 or feature.shape[0] != self.cfg.n_mels:
-            raise ValueError(
-                f'{path}: expected a ({self.cfg.n_mels}, n_frames) log-mel, '
-                f'got {feature.shape}; '
-                'was it extracted with the same n_mels?')
-        return feature
-
-    def __repr__(self) -> str:
-        return f'{self.__class__.__name__}({self.cfg})'
 
 
 @TRANSFORMS.register_module()
@@ -123,6 +53,15 @@ class SampleAudioWindows(BaseTransform):
 
     Output ``audios``: (num_clips, 1, n_mels, window_frames) float32, in the
     clips' order, so multi-clip test views stay aligned with the video views.
+
+    Where the video's duration is known (``total_frames`` and an fps), the
+    audio must last at least ``min_audio_coverage`` of it (the dataset's
+    policy, default 0.9), else the ``short_audio`` case applies (``'pad'``
+    keeps the padded windows, ``'mark_missing'`` zeroes them); a ``.npy``
+    without a settings record that lasts more than ``1 / min_audio_coverage``
+    times the video is a ``feature_settings_mismatch``. A placeholder
+    feature (``LoadAudioLogMel`` under ``'mark_missing'``) gives zero windows,
+    listed in ``results['unavailable_keys']``.
 
     Args:
         window_seconds: window length in seconds; None to use each clip's
@@ -199,7 +138,8 @@ class SampleAudioWindows(BaseTransform):
             return np.stack([edges[:-1], edges[1:]], 1)
         inds = np.asarray(results['frame_inds']).reshape(-1) - int(
             results.get('start_index', 0))
-        num_clips = int(_require(results, 'num_clips', 'SampleAudioWindows'))
+        num_clips = int(
+            require_key(results, 'num_clips', 'SampleAudioWindows'))
         clip_len = int(results.get('clip_len', len(inds) // num_clips))
         if len(inds) != num_clips * clip_len:
             raise ValueError(
@@ -212,11 +152,14 @@ class SampleAudioWindows(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         feature = np.asarray(
-            _require(results, 'audio_feature',
-                     'SampleAudioWindows'))  # (n_mels, n_frames)
+            require_key(results, 'audio_feature',
+                        'SampleAudioWindows'))  # (n_mels, n_frames)
         rate = float(
-            _require(results, 'audio_frame_rate', 'SampleAudioWindows'))
+            require_key(results, 'audio_frame_rate', 'SampleAudioWindows'))
         n_mels, n_frames = feature.shape
+        missing = is_unavailable(
+            results, 'audio_feature') or (self._short_audio(
+                results, n_frames / rate) == 'mark_missing')
         spans = self.clip_spans(
             results,
             n_frames / rate) * rate  # (num_clips, 2) in feature frames
@@ -236,9 +179,49 @@ class SampleAudioWindows(BaseTransform):
             self._cut(feature, a, b, length, pad_value)
             for a, b in zip(starts, stops)
         ]
-        results['audios'] = np.stack(windows)[:, None].astype(
+        audios = np.stack(windows)[:, None].astype(
             np.float32)  # (num_clips, 1, n_mels, length)
+        if missing:
+            audios[:] = 0
+            mark_unavailable(results, 'audios')
+        results['audios'] = audios
         return results
+
+    def _short_audio(self, results: Dict,
+                     audio_seconds: float) -> Optional[str]:
+        """Compare the audio's duration with the video's; the policy's action
+        when the audio is too short, else None.
+
+        Raises:
+            BadDataError: the policy says ``'error'`` or ``'skip'``, or an
+                unrecorded ``.npy`` is far longer than the video.
+        """
+        if 'total_frames' not in results or 'frame_inds' not in results:
+            return None  # no video to compare with
+        if any(e['kind'] == 'short_audio'
+               for e in results.get(EVENTS_KEY, [])):
+            return 'pad'  # LoadAudioLogMel found it truncated and kept it
+        video_seconds = int(results['total_frames']) / self.video_fps(results)
+        coverage = policy_of(results).min_audio_coverage
+        path = str(results.get('audio_path') or results.get('filename'))
+        unchecked = results.get('audio_feature_unchecked', False)
+        if audio_seconds < coverage * video_seconds:
+            hint = (' (or the .npy was made with a longer hop or a lower '
+                    'sample rate than the pipeline\'s: it has no settings '
+                    'record)' if unchecked else '')
+            return handle_bad_data(
+                results, 'short_audio', path,
+                f'the audio lasts {audio_seconds:.2f} s, less than '
+                f'min_audio_coverage={coverage} of the video\'s '
+                f'{video_seconds:.2f} s{hint}')
+        if unchecked and audio_seconds * coverage > video_seconds:
+            handle_bad_data(
+                results, 'feature_settings_mismatch', path,
+                f'the .npy lasts {audio_seconds:.2f} s at the pipeline\'s '
+                f'{float(results["audio_frame_rate"]):g} frames/s, the video '
+                f'{video_seconds:.2f} s: made with a shorter hop or a higher '
+                'sample rate? (it has no settings record)')
+        return None
 
     def _cut(self, feature: np.ndarray, start: int, stop: int, length: int,
              pad_value: float) -> np.ndarray:
@@ -271,52 +254,3 @@ class SampleAudioWindows(BaseTransform):
             f'window_frames={self.window_frames}, num_clips={self.num_clips}, '
             f'fallback_fps={self.fallback_fps}, pad_mode={self.pad_mode!r}, '
             f'pad_value={self.pad_value})')
-
-
-@TRANSFORMS.register_module()
-class AudioFrequencyTimeMask(BaseTransform):
-    """SpecAugment-style masking of ``audios`` (training only).
-
-    Each of ``num_masks`` rounds sets a band of ``U{0..max_freq}`` mel bins
-    and a span of ``U{0..max_time}`` frames, at random positions, to the
-    windows' minimum, the same for every clip. Uses numpy's global RNG (which
-    mmengine seeds per worker).
-
-    Args:
-        max_freq: widest frequency mask in bands. Default 8.
-        max_time: widest time mask in frames. Default 10.
-        num_masks: masks of each kind. Default 1.
-    """
-
-    def __init__(self,
-                 max_freq: int = 8,
-                 max_time: int = 10,
-                 num_masks: int = 1) -> None:
-        if min(max_freq, max_time, num_masks) < 0:
-            raise ValueError(
-                'max_freq, max_time and num_masks must be >= 0, got '
-                f'{max_freq}, {max_time}, {num_masks}')
-        self.max_freq = max_freq
-        self.max_time = max_time
-        self.num_masks = num_masks
-
-    def transform(self, results: Dict) -> Dict:
-        audios = np.array(
-            _require(results, 'audios', 'AudioFrequencyTimeMask'), copy=True)
-        floor = audios.min()
-        # (num_clips, 1, n_mels, n_frames)
-        _, _, n_mels, n_frames = audios.shape
-        for _ in range(self.num_masks):
-            f = np.random.randint(0, min(self.max_freq, n_mels) + 1)
-            f0 = np.random.randint(0, n_mels - f + 1)
-            audios[:, :, f0:f0 + f] = floor
-            t = np.random.randint(0, min(self.max_time, n_frames) + 1)
-            t0 = np.random.randint(0, n_frames - t + 1)
-            audios[:, :, :, t0:t0 + t] = floor
-        results['audios'] = audios
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(max_freq={self.max_freq}, '
-                f'max_time={self.max_time}, '
-                f'num_masks={self.num_masks})')

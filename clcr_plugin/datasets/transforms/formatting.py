@@ -1,8 +1,11 @@
 """Packing several modalities into one ``inputs`` dict."""
 from typing import Dict, Mapping, Sequence
 
+import torch
 from mmaction.datasets.transforms import PackActionInputs
 from mmaction.registry import TRANSFORMS
+
+from ..bad_data import is_unavailable
 
 
 @TRANSFORMS.register_module()
@@ -16,6 +19,13 @@ class PackMultiModalInputs(PackActionInputs):
     ``inputs={'rgb': tensor, 'audio': tensor}``, with dtypes kept (uint8
     frames stay uint8), and builds an ``ActionDataSample`` with ``gt_label``
     and the meta keys, as mmaction2's ``PackActionInputs`` does.
+
+    The data sample's metainfo ``modality_available`` maps every modality to
+    whether the clip has it: False where a transform left a placeholder
+    (a key in ``results['unavailable_keys']``, e.g. the audio of a clip
+    without an audio track under ``bad_data.no_audio='mark_missing'``); that
+    modality's tensor is zeros of its usual shape. ``MultiModalRecognizer``
+    turns the flags into the neck's per-sample ``available`` mask.
 
     Args:
         modalities: ``{modality name: results key}``; the names are what the
@@ -58,10 +68,17 @@ class PackMultiModalInputs(PackActionInputs):
                     'pipeline did not produce; available keys: '
                     f'{sorted(results)}')
         packed = super().transform(results)
-        packed['inputs'] = {
-            modality: packed['inputs'][key]
+        available = {
+            modality: not is_unavailable(results, key)
             for modality, key in self.modalities.items()
         }
+        packed['inputs'] = {
+            modality:
+            packed['inputs'][key]
+            if available[modality] else torch.zeros_like(packed['inputs'][key])
+            for modality, key in self.modalities.items()
+        }
+        packed['data_samples'].set_metainfo(dict(modality_available=available))
         return packed
 
     def __repr__(self) -> str:

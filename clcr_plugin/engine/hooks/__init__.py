@@ -1,4 +1,5 @@
+from .bad_data_summary_hook import BadDataSummaryHook
 from .clcr_diagnostics_hook import CLCRDiagnosticsHook
 from .grad_norm_hook import GradNormHook
 
-__all__ = ['CLCRDiagnosticsHook', 'GradNormHook']
+__all__ = ['BadDataSummaryHook', 'CLCRDiagnosticsHook', 'GradNormHook']

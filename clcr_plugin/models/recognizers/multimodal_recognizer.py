@@ -10,6 +10,8 @@ from mmengine.registry import DefaultScope
 from torch import Tensor, nn
 
 from ..clcr.modality_dropout import modality_dropout_mask
+from .data_availability import data_availability
+from .sequence_masks import accepts, length_mask, level_masks, sample_lengths
 
 LevelSpec = Sequence[Union[int, str]]
 # Dry-run input per format_shape when dry_run_inputs does not give one: one
@@ -60,9 +62,10 @@ class StageTaps(nn.Module):
 
         return hook
 
-    def forward(self, x: Tensor) -> List[Tensor]:
+    def forward(self, x: Tensor, **kwargs) -> List[Tensor]:
+        """``kwargs`` (e.g. a sequence ``mask``) go to the backbone."""
         self._captured.clear()
-        outs = self.backbone(x)
+        outs = self.backbone(x, **kwargs)
         outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
         if self.levels is None:
             return outs
@@ -91,6 +94,14 @@ class MultiModalRecognizer(BaseModel):
       window ``(N, views, 1, F, T)`` is this layout with one frame per view.
     * ``(N, V, C, T, H, W)`` (``format_shape='NCTHW'``): clips for a 3D
     backbone.
+    * ``(N, T, D)`` feature sequences (or ``(N, 3, L)`` token ids), one view
+      per sample, given to the backbone as they are (``TemporalConvNet``,
+      ``BertLevels``). Where the data samples carry
+      ``seq_lengths={modality: int}`` (``PackSentimentInputs``), a padding
+      mask ``(N, T)`` goes to a backbone whose ``forward`` takes ``mask``,
+      and to a neck whose ``forward`` takes ``masks`` (``CLCRFusion``), one
+      per sequence level ``(N, T_l, C)``; see
+      :mod:`~clcr_plugin.models.recognizers.sequence_masks`.
 
     Every modality must bring the same number of views (clips x crops); the
     neck fuses each view, the head scores each view, and ``predict`` averages
@@ -133,7 +144,10 @@ class MultiModalRecognizer(BaseModel):
             ``format_shape``: ``(C, 112, 112)`` for ``'NCHW'``,
             ``(C, 8, 112, 112)`` for ``'NCTHW'``, with ``C`` the backbone's
             ``in_channels`` (3 if it has none). Give the real input size where
-            the default grids should follow it. Default None.
+            the default grids should follow it. A sequence modality takes
+            ``(T, D)`` (or ``(3, L)`` token ids) where its backbone
+            declares such a ``dry_run_shape``, which is also its default.
+            Default None.
         data_preprocessor (dict): e.g. mmaction2's
             ``MultiModalDataPreprocessor``.
         train_cfg, test_cfg (dict, optional): kept for mmaction2 compatibility.
@@ -229,7 +243,10 @@ class MultiModalRecognizer(BaseModel):
                        dry_run_inputs: Mapping[str, Sequence[int]]) -> Tensor:
         """A zero input of one sample and one view, laid out as the data
         preprocessor gives it."""
-        shape = dry_run_inputs.get(modality)
+        # a sequence backbone declares its one-sample input (T, D) / (3, L)
+        sequence_shape = getattr(self.backbones[modality].backbone,
+                                 'dry_run_shape', None)
+        shape = dry_run_inputs.get(modality) or sequence_shape
         if shape is None:
             preprocessors = getattr(self.data_preprocessor, 'preprocessors',
                                     {})
@@ -244,6 +261,8 @@ class MultiModalRecognizer(BaseModel):
             shape = (getattr(self.backbones[modality].backbone, 'in_channels',
                              3), *DEFAULT_DRY_RUN_SIZES[fmt])
         shape = tuple(int(s) for s in shape)
+        if len(shape) == 2 and sequence_shape is not None:
+            return torch.zeros(1, *shape)  # one sequence (1, T, D)
         if len(shape
                ) == 3:  # one view of frames_per_view frames: (1, S, C, H, W)
             return torch.zeros(1, self.frames_per_view[modality], *shape)
@@ -251,7 +270,10 @@ class MultiModalRecognizer(BaseModel):
             return torch.zeros(1, 1, *shape)
         raise ValueError(
             f'dry_run_inputs.{modality}={shape}: expected (C, H, W) or (C, T, '
-            'H, W)')
+            'H, W)' +
+            ('' if sequence_shape is
+             None else f', or {len(sequence_shape)} ints as the sequence '
+             f'backbone\'s dry_run_shape {tuple(sequence_shape)}'))
 
     def dry_run(
         self,
@@ -314,11 +336,15 @@ class MultiModalRecognizer(BaseModel):
                 f'for {list(self.modalities)}'
                 f' and ignores {list(self.ignore_inputs)}')
 
-    def extract_backbone_feats(self, inputs: Mapping[str, Tensor]
-                               ) -> Tuple[Dict[str, List[Tensor]], int]:
+    def extract_backbone_feats(
+        self,
+        inputs: Mapping[str, Tensor],
+        data_samples: Optional[list] = None
+    ) -> Tuple[Dict[str, List[Tensor]], int]:
         """Per-level features of every present modality, and the number of
         views.
 
+        ``data_samples`` give the lengths of sequence inputs (optional).
         Returns ``({m: [(N * V, ...) per level]}, V)``.
         """
         self._check_inputs(inputs)
@@ -346,10 +372,18 @@ class MultiModalRecognizer(BaseModel):
             elif x.dim() == 6:  # (N, V, C, T, H, W) -> 3D backbone on clips
                 views[m] = x.shape[1]
                 level_feats = self.backbones[m](x.flatten(0, 1))
+            elif x.dim() == 3:  # (N, T, D) sequences or (N, 3, L) token ids
+                views[m] = 1
+                lengths = sample_lengths(data_samples, m, x.device)
+                kwargs = {}
+                if lengths is not None and accepts(self.backbones[m].backbone,
+                                                   'mask'):
+                    kwargs['mask'] = length_mask(lengths, x.shape[1])
+                level_feats = self.backbones[m](x, **kwargs)
             else:
                 raise ValueError(
-                    f'modality {m!r}: expected (N, K, C, H, W) or (N, V, C, '
-                    'T, H, W) inputs, '
+                    f'modality {m!r}: expected (N, K, C, H, W), (N, V, C, '
+                    'T, H, W) or (N, T, D) inputs, '
                     f'got {tuple(x.shape)}')
             feats[m] = level_feats
         # int(): under jit tracing (FLOP counters) sizes are 0-d tensors
@@ -359,32 +393,46 @@ class MultiModalRecognizer(BaseModel):
                 f'{views}')
         return feats, next(iter(views.values()))
 
-    def sample_availability(self, feats: Mapping[str, List[Tensor]],
-                            num_views: int) -> Optional[Dict[str, Tensor]]:
-        """Modality dropout: ``{m: (N * V,) bool}`` in training when
-        ``modality_dropout > 0``, else None.
+    def sample_availability(self,
+                            feats: Mapping[str, List[Tensor]],
+                            num_views: int,
+                            data_samples: Optional[list] = None
+                            ) -> Optional[Dict[str, Tensor]]:
+        """The neck's per-sample mask ``{m: (N * V,) bool}``, or None when
+        every sample has every modality.
 
-        One draw per sample, shared by its views; never all of a sample's
-        modalities.
+        The data's flags (each data sample's metainfo ``modality_available``,
+        set by ``PackMultiModalInputs``), then, in training with
+        ``modality_dropout > 0``, the dropout draw (never all of a sample's
+        modalities). One value per sample, shared by its views.
         """
-        if not self.training or self.modality_dropout == 0 or len(feats) < 2:
-            return None
         first = next(iter(feats.values()))[0]
-        keep = modality_dropout_mask(
-            list(feats), first.shape[0] // num_views, self.modality_dropout,
-            first.device)
-        return {m: k.repeat_interleave(num_views) for m, k in keep.items()}
+        available = data_availability(data_samples, list(feats), first.device)
+        if self.training and self.modality_dropout > 0 and len(feats) > 1:
+            available = modality_dropout_mask(
+                list(feats), first.shape[0] // num_views,
+                self.modality_dropout, first.device, available)
+        if available is None:
+            return None
+        return {
+            m: k.repeat_interleave(num_views)
+            for m, k in available.items()
+        }
 
     def extract_feat(self,
                      inputs: Mapping[str, Tensor],
                      data_samples=None) -> Tuple[Tensor, Dict, int]:
         """Fused features ``(N * V, D, 1, 1)``, the neck's auxiliary losses,
         and ``V``."""
-        feats, num_views = self.extract_backbone_feats(inputs)
+        feats, num_views = self.extract_backbone_feats(inputs, data_samples)
+        kwargs = {}
+        if accepts(self.neck, 'masks'):  # sequence padding masks, if any
+            kwargs['masks'] = level_masks(feats, data_samples) or None
         fused, aux = self.neck(
             feats,
             data_samples,
-            available=self.sample_availability(feats, num_views))
+            available=self.sample_availability(feats, num_views, data_samples),
+            **kwargs)
         return fused[:, :, None, None], aux, num_views
 
     def loss(self, inputs: Mapping[str, Tensor], data_samples: list) -> dict:

@@ -98,7 +98,9 @@ def test_the_record_is_read_once_per_folder(media_files, tmp_path,
 
 def test_npy_without_a_record_loads_with_one_warning(tmp_path):
     for name in ('a.npy', 'b.npy'):
-        np.save(tmp_path / name, np.zeros((40, 7), np.float32))
+        np.save(tmp_path / name,
+                np.arange(280, dtype=np.float32).reshape(
+                    40, 7))  # not constant: a constant log-mel is silence
     load = LoadAudioLogMel(**CFG)
     with pytest.warns(
             UserWarning,

@@ -64,7 +64,9 @@ def test_several_modalities_keep_shapes_dtypes_and_meta():
         2, 1, 16, 20) and packed['inputs']['audio'].dtype == torch.float32
     sample = packed['data_samples']
     assert sample.gt_label.tolist() == [4] and sample.metainfo == dict(
-        img_shape=(8, 8), clip_id='c7')
+        img_shape=(8, 8),
+        clip_id='c7',
+        modality_available=dict(rgb=True, audio=True))
     assert float(sample.weight) == 0.5
     assert 'PackMultiModalInputs(modalities=' in repr(pack)
 

@@ -1,0 +1,3 @@
+from .regression_head import RegressionHead
+
+__all__ = ['RegressionHead']

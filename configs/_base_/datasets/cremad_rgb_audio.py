@@ -1,0 +1,38 @@
+# CREMA-D as tools/data/cremad/convert.py writes it: <split>.json, the videos
+# under data_root/VideoFlash, the log-mel features under
+# data_root/audio_logmel. 6 emotions (classes.txt).
+_base_ = ['av_clips_rgb_audio.py']
+data_root = 'data/cremad'
+data_prefix = dict(video=data_root, audio=f'{data_root}/audio_logmel')
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type={{_base_.dataset_type}},
+        ann_file=f'{data_root}/train.json',
+        data_prefix=data_prefix,
+        pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type={{_base_.dataset_type}},
+        ann_file=f'{data_root}/val.json',
+        data_prefix=data_prefix,
+        pipeline={{_base_.val_pipeline}},
+        test_mode=True))
+test_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type={{_base_.dataset_type}},
+        ann_file=f'{data_root}/test.json',
+        data_prefix=data_prefix,
+        pipeline={{_base_.test_pipeline}},
+        test_mode=True))

@@ -1,0 +1,4 @@
+_base_ = ['../_base_/tcn-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py']
+# Late concatenation of the time-averaged deepest features (ConcatFusion takes
+# no padding masks: padded steps, zeros, count in its average).
+model = dict(neck=dict(type='ConcatFusion'))
