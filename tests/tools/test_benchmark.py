@@ -4,6 +4,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -15,6 +17,7 @@ def load_benchmark():
     return module
 
 
+@pytest.mark.slow  # ~35 s of CPU: two recognizers, a dynamo compile
 def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys):
     out = tmp_path / 'bench.json'
     load_benchmark().main([
@@ -60,11 +63,12 @@ def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys):
                                                for p in ('backbone_rgb',
                                                          'backbone_audio',
                                                          'neck', 'cls_head'))
-    for kind in ('clcr', 'concat'):  # mmengine counts multiply-adds
-        ratio = flops[kind,
-                      'model']['gflops'] / flops[kind,
-                                                 'model']['mmengine_gmacs']
-        assert 1.8 < ratio < 2.2
+    # mmengine counts multiply-adds of the operators it knows: all of the
+    # concat model, not CLCR's attention and solves
+    concat = flops['concat', 'model']
+    assert 1.9 < concat['gflops'] / concat['mmengine_gmacs'] < 2.1
+    clcr = flops['clcr', 'model']
+    assert concat['mmengine_gmacs'] < clcr['mmengine_gmacs'] < clcr['gflops']
     assert flops['concat', 'neck']['params'] == 0
     assert flops['clcr', 'neck']['gflops'] > 0
     printed = capsys.readouterr().out
