@@ -261,3 +261,19 @@ def test_both_orthogonal_maps_give_orthonormal_mutually_orthogonal_bases(
             u_sh.T @ u, torch.zeros(6, 4), atol=1e-5, rtol=0)
     with pytest.raises(ValueError, match="orthogonal_map must be 'cayley'"):
         SharedPrivateBases(16, 6, 4, ['a'], 'householder')
+
+
+def test_one_budget_call_for_equal_token_counts_matches_separate_calls():
+    torch.manual_seed(6)
+    intra = IntraCED(['a', 'b'],
+                     24,
+                     8,
+                     6,
+                     num_heads=2,
+                     budget=dict(init_rate=0.3, max_rate=0.5))
+    shared = {m: torch.randn(3, 7, 8) for m in 'ab'}
+    masks = {m: torch.rand(3, 7) > 0.2 for m in 'ab'}
+    batched = intra._gates(shared, masks)
+    for m in 'ab':
+        torch.testing.assert_close(batched[m],
+                                   intra.budget(shared[m], masks[m]), **TOL)
