@@ -9,12 +9,17 @@ from .. import OPENMMLAB_AVAILABLE
 if OPENMMLAB_AVAILABLE:
     from .audio_visual_dataset import AudioVisualDataset
     from .rawframe_dataset import MultiModalRawframeDataset
+    from .segment_dataset import SegmentAudioVisualDataset
     from .sentiment_dataset import PackSentimentInputs, SentimentPickleDataset
     from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
-                             PackMultiModalInputs, SampleAudioWindows)
+                             LoadDepthFrames, PackMultiModalInputs,
+                             SampleAudioWindows, SampleSegmentAudio,
+                             SampleSegmentFrames)
 
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
-        'MultiModalRawframeDataset', 'PackMultiModalInputs',
-        'PackSentimentInputs', 'SampleAudioWindows', 'SentimentPickleDataset'
+        'LoadDepthFrames', 'MultiModalRawframeDataset', 'PackMultiModalInputs',
+        'PackSentimentInputs', 'SampleAudioWindows', 'SampleSegmentAudio',
+        'SampleSegmentFrames', 'SegmentAudioVisualDataset',
+        'SentimentPickleDataset'
     ]

@@ -8,13 +8,13 @@ from .. import OPENMMLAB_AVAILABLE
 
 if OPENMMLAB_AVAILABLE:
     from .backbones import BertLevels, TemporalConvNet
-    from .heads import RegressionHead
+    from .heads import RegressionHead, SegmentClsHead
     from .necks import (CLCRFusion, ConcatFusion, DenseCrossAttnFusion,
                         UnimodalFusion)
     from .recognizers import MultiModalRecognizer
 
     __all__ = [
         'BertLevels', 'CLCRFusion', 'ConcatFusion', 'DenseCrossAttnFusion',
-        'MultiModalRecognizer', 'RegressionHead', 'TemporalConvNet',
-        'UnimodalFusion'
+        'MultiModalRecognizer', 'RegressionHead', 'SegmentClsHead',
+        'TemporalConvNet', 'UnimodalFusion'
     ]

@@ -1,3 +1,4 @@
 from .regression_head import RegressionHead
+from .segment_head import SegmentClsHead, fold_segments
 
-__all__ = ['RegressionHead']
+__all__ = ['RegressionHead', 'SegmentClsHead', 'fold_segments']

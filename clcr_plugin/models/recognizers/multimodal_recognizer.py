@@ -106,7 +106,9 @@ class MultiModalRecognizer(BaseModel):
     Every modality must bring the same number of views (clips x crops); the
     neck fuses each view, the head scores each view, and ``predict`` averages
     the views as mmaction2 does (``average_clips`` of the head), while
-    ``loss`` averages view features through the head's consensus.
+    ``loss`` averages view features through the head's consensus. A head
+    that scores every view on its own (``SegmentClsHead``) makes the views
+    time segments: per-second localisation (docs/localisation.md).
 
     Shapes flow from the backbones: at build time every backbone runs once, in
     eval mode without gradients (no BN statistic changes), on a zero input of
