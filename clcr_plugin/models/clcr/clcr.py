@@ -231,10 +231,11 @@ class CLCR(nn.Module):
         order, zeros for absent ones."""
         if len(names) == len(self.modality_names):
             return x
-        slots = torch.tensor([self.modality_names.index(m) for m in names],
-                             device=x.device)
-        return x.new_zeros(x.shape[0], len(self.modality_names),
-                           *x.shape[2:]).index_copy(1, slots, x)
+        zeros = x.new_zeros(x.shape[0], *x.shape[2:])  # no index copy to GPU
+        return torch.stack([
+            x[:, names.index(m)] if m in names else zeros
+            for m in self.modality_names
+        ], 1)
 
     def forward(self,
                 feats: Mapping[str, Sequence[Tensor]],
@@ -373,8 +374,11 @@ class CLCR(nn.Module):
             return dict(
                 intra=zero, pr=zero, sp=zero, mix=level_mixing_loss(omega))
         streams = self.memory.extend_batch(streams)
-        slots = [self.modality_names.index(m) for m in names]
-        s = {k: v[:, slots] for k, v in streams.items()}
+        s = {
+            k: torch.stack([v[:, self.modality_names.index(m)]
+                            for m in names], 1)
+            for k, v in streams.items()
+        }  # the given modalities, sliced on the device
         return {
             'intra':
             intra_level_loss(s['shared_before'], s['private'], s['available']),
