@@ -104,10 +104,15 @@ PRESETS = dict(
 REFERENCE_BIAS_LIMIT = 2 * 2**30
 
 
-def neck_variants(d: int, modalities: List[str],
-                  tokens: int) -> Dict[str, torch.nn.Module]:
-    """The necks compared on ``tokens`` tokens per level, width ``d``."""
+def neck_variants(d: int,
+                  modalities: List[str],
+                  tokens: int,
+                  orthogonal_map: str = 'matrix_exp'
+                  ) -> Dict[str, torch.nn.Module]:
+    """The necks compared on ``tokens`` tokens per level, width ``d``; CLCR's
+    bases use ``orthogonal_map``."""
     clcr_args = dict(
+        orthogonal_map=orthogonal_map,
         modalities={
             m: dict(in_channels=list(LEVEL_CHANNELS), grids=[(tokens, )] * 3)
             for m in modalities
@@ -196,7 +201,8 @@ def bench_necks(args, device: torch.device) -> List[Dict]:
                 feats = level_features(args.batch, tokens, names, device)
                 necks = {
                     k: v.to(device)
-                    for k, v in neck_variants(d, names, tokens).items()
+                    for k, v in neck_variants(d, names, tokens,
+                                              args.orthogonal_map).items()
                 }
                 for dtype in args.dtypes:
                     steps = {
@@ -291,7 +297,8 @@ def bench_compile(args, device: torch.device) -> Dict:
     """Graph breaks of the CLCR neck, compile time and speed-up (fp32)."""
     tokens, names = args.compile_tokens, ['m0', 'm1']
     feats = level_features(args.batch, tokens, names, device)
-    neck = neck_variants(args.dims[0], names, tokens)['clcr'].to(device)
+    neck = neck_variants(args.dims[0], names, tokens,
+                         args.orthogonal_map)['clcr'].to(device)
     neck.train()
     torch._dynamo.reset()
     explained = torch._dynamo.explain(neck)(feats)
@@ -437,6 +444,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--frame-size', type=int)
     parser.add_argument('--audio-size', type=int, nargs=2)
     parser.add_argument('--compile-tokens', type=int)
+    parser.add_argument(
+        '--orthogonal-map',
+        default='matrix_exp',
+        choices=['matrix_exp', 'cayley'],
+        help="CLCR's Stiefel parametrisation in the neck sections (the "
+        'default: matrix_exp; cayley is ~15x cheaper)')
     parser.add_argument(
         '--compile-backend',
         help='torch.compile backend: inductor (full preset) or aot_eager '

@@ -130,6 +130,9 @@ class CLCR(nn.Module):
         full_mix (bool): put every level's tokens of a modality into one
             sequence, i.e. a single semantic space (ablation "full mix").
             Default False.
+        orthogonal_map (str): ``'matrix_exp'`` or ``'cayley'`` (about 15x
+            cheaper, same manifold; not yet measured for accuracy), the
+            parametrisation of the Stiefel bases. Default 'matrix_exp'.
     """
 
     def __init__(self,
@@ -153,7 +156,8 @@ class CLCR(nn.Module):
                  hierarchy: bool = True,
                  intra_ced: bool = True,
                  inter_cad: bool = True,
-                 full_mix: bool = False) -> None:
+                 full_mix: bool = False,
+                 orthogonal_map: str = 'matrix_exp') -> None:
         super().__init__()
         self.modality_names = tuple(modalities)
         self.hierarchy, self.full_mix = hierarchy, full_mix
@@ -178,7 +182,8 @@ class CLCR(nn.Module):
                 num_heads,
                 budget,
                 dropout,
-                split=intra_ced) for _ in range(self.num_levels))
+                split=intra_ced,
+                orthogonal_map=orthogonal_map) for _ in range(self.num_levels))
         self.aggregator = InterCAD(
             shared_dim,
             private_dim,

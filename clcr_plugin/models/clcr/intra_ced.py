@@ -41,6 +41,8 @@ class IntraCED(nn.Module):
             budget; ``False`` is the paper's "without IntraCED" ablation:
             every valid token, whole, takes part in a dense exchange (width
             ``d``) and there is no private stream (width 0).
+        orthogonal_map: how the bases are parametrised, see
+            :class:`SharedPrivateBases`.
     """
 
     def __init__(self,
@@ -51,11 +53,13 @@ class IntraCED(nn.Module):
                  num_heads: int = 4,
                  budget: Mapping = None,
                  dropout: float = 0.0,
-                 split: bool = True) -> None:
+                 split: bool = True,
+                 orthogonal_map: str = 'matrix_exp') -> None:
         super().__init__()
         self.split = split
         self.bases = SharedPrivateBases(embed_dim, shared_dim, private_dim,
-                                        modalities) if split else None
+                                        modalities,
+                                        orthogonal_map) if split else None
         self.budget = TokenBudget(**(budget or {})) if split else None
         self.exchange = SharedExchange(shared_dim if split else embed_dim,
                                        num_heads, dropout)
