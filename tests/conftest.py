@@ -70,3 +70,48 @@ def media_files(tmp_path_factory):
         [np.full((32, 32, 3), 16 * i, np.uint8) for i in range(16)])
     write_mp4(str(mp4), frames, wave, fps=8, sample_rate=16000)
     return dict(wav=wav, mp4=mp4, wave=wave, root=root)
+
+
+@pytest.fixture(scope='session')
+def tiny_trained(tiny_av_set, tmp_path_factory):
+    """CLCR trained by tools/train.py for one epoch (4 iterations of 8 clips)
+    on the tiny set and validated once, writing to the local JSON and the
+    TensorBoard visualiser backends (names carry the split, ``train/...``,
+    ``val/...``); returns dict(config, checkpoint,
+    work_dir)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    work = tmp_path_factory.mktemp('tiny_trained')
+    config = work / 'tiny_clcr.py'
+    config.write_text(
+        f"_base_ = ['{root}/configs/clcr/"
+        "clcr_r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']\n"
+        "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'), "
+        "dict(type='TensorboardVisBackend')])\n"
+        "log_processor = dict(log_with_hierarchy=True)\n")
+    spec = importlib.util.spec_from_file_location('tool_train_fixture',
+                                                  root / 'tools' / 'train.py')
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    options = [
+        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+        'default_hooks.logger.interval=1', 'randomness.seed=0'
+    ]
+    for split in ('train', 'val', 'test'):
+        options += [
+            f'{split}_dataloader.dataset.ann_file={tiny_av_set}/{split}.json',
+            f'{split}_dataloader.dataset.data_prefix.video={tiny_av_set}',
+            f'{split}_dataloader.batch_size={8 if split == "train" else 4}',
+            f'{split}_dataloader.num_workers=0',
+            f'{split}_dataloader.persistent_workers=False'
+        ]
+    train.main([
+        str(config), '--work-dir',
+        str(work / 'run'), '--cfg-options', *options
+    ])
+    return dict(
+        config=config,
+        checkpoint=work / 'run' / 'epoch_1.pth',
+        work_dir=work / 'run')

@@ -2,7 +2,13 @@
 first.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
-        [--dump results.pkl] [--cfg-options k=v ...] [--launcher pytorch]
+        [--dump results.pkl] [--show] [--show-dir DIR] [--interval N]
+        [--wait-time S] [--cfg-options k=v ...] [--launcher pytorch]
+
+``--show`` / ``--show-dir`` draw every ``--interval``-th test sample (its
+frames, its audio windows as spectrograms, ground truth and prediction)
+with :class:`~clcr_plugin.engine.hooks.MultiModalVisualizationHook`, which
+takes the place of mmaction2's ``VisualizationHook`` (one tensor input).
 """
 import argparse
 import os
@@ -24,6 +30,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--dump', type=str, help='dump predictions to this pickle file')
     parser.add_argument(
+        '--show', action='store_true', help='show the drawn samples')
+    parser.add_argument(
+        '--show-dir', help='save the drawn samples (PNG) in this folder')
+    parser.add_argument(
+        '--interval',
+        type=int,
+        default=1,
+        help='draw every N-th sample (with --show / --show-dir)')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=2,
+        help='seconds each shown sample stays (with --show)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -38,6 +58,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def trigger_visualization_hook(cfg: Config,
+                               args: argparse.Namespace) -> Config:
+    """Switch on the multi-modal visualisation hook, as mmaction2's test tool
+    does its own."""
+    hook = dict(cfg.get('default_hooks', {}).get('visualization') or {})
+    if hook.get('type') in (None, 'VisualizationHook',
+                            'mmaction.VisualizationHook'):
+        hook = dict(type='MultiModalVisualizationHook')
+    hook.update(
+        enable=True,
+        show=args.show,
+        wait_time=args.wait_time,
+        interval=args.interval)
+    if args.show_dir is not None:
+        hook['out_dir'] = args.show_dir
+    cfg.setdefault('default_hooks', {})['visualization'] = hook
+    return cfg
+
+
 def build_runner(argv=None) -> Runner:
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
@@ -46,6 +85,8 @@ def build_runner(argv=None) -> Runner:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     apply_launch_options(cfg, args.config, args.launcher, args.work_dir)
+    if args.show or args.show_dir is not None:
+        trigger_visualization_hook(cfg, args)
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(

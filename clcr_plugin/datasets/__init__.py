@@ -12,12 +12,13 @@ if OPENMMLAB_AVAILABLE:
     from .segment_dataset import SegmentAudioVisualDataset
     from .sentiment_dataset import PackSentimentInputs, SentimentPickleDataset
     from .transforms import (AudioFrequencyTimeMask, LoadAudioLogMel,
-                             PackMultiModalInputs, SampleAudioWindows,
-                             SampleSegmentAudio, SampleSegmentFrames)
+                             LoadDepthFrames, PackMultiModalInputs,
+                             SampleAudioWindows, SampleSegmentAudio,
+                             SampleSegmentFrames)
 
     __all__ = [
         'AudioFrequencyTimeMask', 'AudioVisualDataset', 'LoadAudioLogMel',
-        'MultiModalRawframeDataset', 'PackMultiModalInputs',
+        'LoadDepthFrames', 'MultiModalRawframeDataset', 'PackMultiModalInputs',
         'PackSentimentInputs', 'SampleAudioWindows', 'SampleSegmentAudio',
         'SampleSegmentFrames', 'SegmentAudioVisualDataset',
         'SentimentPickleDataset'

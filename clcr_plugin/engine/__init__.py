@@ -1,9 +1,10 @@
 """Training-loop components registered in mmaction2's registries."""
 from .hooks import (BadDataSummaryHook, CLCRDiagnosticsHook,
                     DataModelCheckHook, EpochSeedHook, GradNormHook,
-                    epoch_worker_init_fn)
+                    MultiModalVisualizationHook, epoch_worker_init_fn)
 
 __all__ = [
     'BadDataSummaryHook', 'CLCRDiagnosticsHook', 'DataModelCheckHook',
-    'EpochSeedHook', 'GradNormHook', 'epoch_worker_init_fn'
+    'EpochSeedHook', 'GradNormHook', 'MultiModalVisualizationHook',
+    'epoch_worker_init_fn'
 ]

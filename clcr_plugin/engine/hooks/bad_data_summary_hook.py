@@ -58,10 +58,14 @@ class BadDataSummaryHook(Hook):
         ]
         dataset = getattr(dataloader, 'dataset', None)
         at_load = list(getattr(dataset, 'load_events', []))
-        when = {
-            'train': f'train epoch {runner.epoch + 1}',
-            'val': f'val after epoch {runner.epoch}'
-        }.get(mode, mode)
+        # runner.epoch builds the train loop (and its data set): only read
+        # it in train / val, so a test-only run needs no training data
+        if mode == 'train':
+            when = f'train epoch {runner.epoch + 1}'
+        elif mode == 'val':
+            when = f'val after epoch {runner.epoch}'
+        else:
+            when = mode
         lines = summarize_events(events, self.max_listed)
         if at_load:
             lines.append(

@@ -1,6 +1,6 @@
 """``CLCRDiagnosticsHook``: the neck's diagnostics in the training log, and
 averaged over val/test."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 from mmaction.registry import HOOKS
@@ -11,33 +11,64 @@ from torch import Tensor
 
 
 class _Meter:
-    """Weighted sums of named 0-d tensors, kept on their device."""
+    """Weighted sums of named 0-d tensors, kept on their device; each name
+    has its own total weight."""
 
     def __init__(self) -> None:
         self.sums: Dict[str, Tensor] = {}
-        self.count = 0.0
+        self.weights: Dict[str, float] = {}
 
     def add(self, scalars: Dict[str, Tensor], weight: float) -> None:
         for key, value in scalars.items():
             self.sums[key] = self.sums[
                 key] + value * weight if key in self.sums else value * weight
-        if scalars:
-            self.count += weight
+            self.weights[key] = self.weights.get(key, 0.0) + weight
 
     def means(self, reduce: bool = False) -> Dict[str, float]:
         """The weighted means (one host sync); ``reduce`` sums over distributed
         ranks first."""
         if not self.sums:
             return {}
-        totals = torch.stack([v.float() for v in self.sums.values()])
-        totals = torch.cat([totals, totals.new_tensor([self.count])])
+        sums = torch.stack([v.float() for v in self.sums.values()])
+        totals = torch.cat(
+            [sums, sums.new_tensor(list(self.weights.values()))])
         if reduce:
             all_reduce(totals, op='sum')
         values = totals.tolist()
+        n = len(self.sums)
         return {
-            key: v / max(values[-1], 1e-12)
-            for key, v in zip(self.sums, values[:-1])
+            key: v / max(w, 1e-12)
+            for key, v, w in zip(self.sums, values[:n], values[n:])
         }
+
+
+def prediction_loss(outputs: Sequence) -> Optional[Tuple[Tensor, int]]:
+    """Mean classification loss of predicted data samples, and their number.
+
+    ``pred_score`` rows that are probabilities (``average_clips='prob'``,
+    rows summing to 1) give ``-log p[gt]``, the cross-entropy of the
+    view-averaged probability (with one view, exactly the training
+    ``loss_cls``); other scores are taken as logits. Samples without a
+    ``gt_label`` in ``[0, num_classes)`` are skipped; None if none is left.
+    """
+    scores, labels = [], []
+    for sample in outputs:
+        gt = sample.get('gt_label') if hasattr(sample, 'get') else None
+        pred = sample.get('pred_score') if hasattr(sample, 'get') else None
+        if gt is None or pred is None or gt.numel() != 1:
+            continue
+        if 0 <= int(gt) < pred.numel():
+            scores.append(pred.float())
+            labels.append(gt.reshape(()).long())
+    if not scores:
+        return None
+    scores, labels = torch.stack(scores), torch.stack(labels).to(
+        scores[0].device)
+    sums = scores.sum(-1)
+    is_prob = bool(((sums - 1).abs() < 1e-3).all() and (scores >= 0).all())
+    log_p = scores.clamp_min(1e-12).log() if is_prob else scores.log_softmax(
+        -1)
+    return -log_p.gather(1, labels[:, None]).mean(), len(labels)
 
 
 @HOOKS.register_module()
@@ -56,7 +87,17 @@ class CLCRDiagnosticsHook(Hook):
     * Validation / test: sample-weighted means over the whole loop (summed
       over ranks when distributed), written to the MessageHub as
       ``val/clcr_...`` / ``test/clcr_...`` and added to the loop's metrics,
-      so ``runner.val()`` / ``runner.test()`` return them.
+      so ``runner.val()`` / ``runner.test()`` return them; beside them
+      ``loss_cls``, the classification loss of the predictions (see
+      :func:`prediction_loss`), so the task loss has a val/test curve too.
+      The regularisers appear unweighted (``clcr_reg_*``) in every split;
+      training also logs them weighted (``loss_intra`` ...).
+
+    The visualiser backends the config names (``LocalVisBackend``,
+    ``TensorboardVisBackend``, ...) record them through ``LoggerHook``; with
+    ``log_processor = dict(log_with_hierarchy=True)`` their names carry the
+    split (``train/clcr_rate_l1``, ``val/clcr_rate_l1``), which keeps train
+    and val curves apart in TensorBoard. See docs/diagnostics.md.
 
     Args:
         interval (int, optional): training iterations between two writes;
@@ -108,12 +149,14 @@ class CLCRDiagnosticsHook(Hook):
     def _start(self, mode: str) -> None:
         self._meters[mode] = _Meter()
 
-    def _add_eval(self, runner, mode: str, data_batch) -> None:
+    def _add_eval(self, runner, mode: str, data_batch, outputs) -> None:
         samples = data_batch.get('data_samples') if isinstance(
             data_batch, dict) else None
-        self._meters[mode].add(
-            self._neck_scalars(runner),
-            1.0 if samples is None else float(len(samples)))
+        weight = 1.0 if samples is None else float(len(samples))
+        self._meters[mode].add(self._neck_scalars(runner), weight)
+        loss = prediction_loss(outputs or [])
+        if loss is not None:
+            self._meters[mode].add({'loss_cls': loss[0]}, float(loss[1]))
 
     def _finish(self, runner, mode: str, metrics: Optional[dict]) -> None:
         means = self._meters[mode].means(reduce=True)
@@ -131,7 +174,7 @@ class CLCRDiagnosticsHook(Hook):
                        batch_idx: int,
                        data_batch=None,
                        outputs=None) -> None:
-        self._add_eval(runner, 'val', data_batch)
+        self._add_eval(runner, 'val', data_batch, outputs)
 
     def after_val_epoch(self, runner, metrics: Optional[dict] = None) -> None:
         self._finish(runner, 'val', metrics)
@@ -144,7 +187,7 @@ class CLCRDiagnosticsHook(Hook):
                         batch_idx: int,
                         data_batch=None,
                         outputs=None) -> None:
-        self._add_eval(runner, 'test', data_batch)
+        self._add_eval(runner, 'test', data_batch, outputs)
 
     def after_test_epoch(self, runner, metrics: Optional[dict] = None) -> None:
         self._finish(runner, 'test', metrics)

@@ -19,6 +19,13 @@ class TokenBudget(nn.Module):
     The budget is ``B = r * T_valid`` with the participation rate
     ``r = r_min + (r_max - r_min) * sigmoid(rho)`` kept in ``[r_min, r_max]``.
 
+    At most ``k = max_tokens(T) = ceil(r_max * T)`` gates are non-zero: the
+    projection runs over the ``k`` highest-scoring valid tokens (feasible, as
+    ``B <= r_max * T_valid <= k``). It is the unrestricted projection whenever
+    that one has at most ``k`` non-zero gates, and always for ``r_max = 1``.
+    The static bound lets the exchange gather ``k`` tokens and skip the rest
+    (see :class:`SharedExchange`).
+
     Args:
         init_rate: initial participation rate (paper's optimum: 0.68).
         min_rate: lower bound ``r_min`` of the rate.
@@ -59,10 +66,18 @@ class TokenBudget(nn.Module):
     @property
     def rate(self) -> Tensor:
         """Participation rate ``r`` (scalar)."""
-        if self.fixed_rate is not None:
-            return self.rate_logit.new_tensor(self.fixed_rate)
+        if self.fixed_rate is not None:  # filled on the device, no copy
+            return torch.full_like(self.rate_logit, self.fixed_rate)
         return self.min_rate + (self.max_rate - self.min_rate) * torch.sigmoid(
             self.rate_logit)
+
+    def max_tokens(self, num_tokens: int) -> int:
+        """Static bound ``k`` on the non-zero gates among ``num_tokens``
+        tokens: ``ceil(r * T)`` for the largest rate ``r`` (``fixed_rate`` or
+        ``max_rate``)."""
+        top = self.max_rate if self.fixed_rate is None else self.fixed_rate
+        # the tolerance keeps e.g. 0.5 * 10 at 5, not 6 from rounding
+        return min(num_tokens, math.ceil(top * num_tokens - 1e-6))
 
     def forward(self, shared: Tensor, mask: Tensor) -> Tensor:
         """Gates for shared tokens.
@@ -78,4 +93,9 @@ class TokenBudget(nn.Module):
             return mask.to(shared.dtype)
         scores = F.softplus(self.scale_param) * shared.norm(dim=-1)  # (N, T)
         budget = self.rate * mask.sum(-1).to(shared.dtype)  # (N,)
+        k = self.max_tokens(scores.shape[-1])
+        if k < scores.shape[-1]:  # only the k best valid tokens may open
+            best = scores.masked_fill(~mask, float('-inf')).topk(
+                k, dim=-1, sorted=False).indices  # (N, k)
+            mask = mask & torch.zeros_like(mask).scatter(-1, best, True)
         return capped_simplex_projection(scores, budget, mask)

@@ -133,6 +133,9 @@ class CLCR(nn.Module):
         full_mix (bool): put every level's tokens of a modality into one
             sequence, i.e. a single semantic space (ablation "full mix").
             Default False.
+        orthogonal_map (str): ``'matrix_exp'`` or ``'cayley'`` (about 15x
+            cheaper, same manifold; not yet measured for accuracy), the
+            parametrisation of the Stiefel bases. Default 'matrix_exp'.
     """
 
     def __init__(self,
@@ -156,7 +159,8 @@ class CLCR(nn.Module):
                  hierarchy: bool = True,
                  intra_ced: bool = True,
                  inter_cad: bool = True,
-                 full_mix: bool = False) -> None:
+                 full_mix: bool = False,
+                 orthogonal_map: str = 'matrix_exp') -> None:
         super().__init__()
         # sorted names, whatever the order of the dict (see modality_order)
         self.modality_names = canonical_order(modalities)
@@ -183,7 +187,8 @@ class CLCR(nn.Module):
                 num_heads,
                 budget,
                 dropout,
-                split=intra_ced) for _ in range(self.num_levels))
+                split=intra_ced,
+                orthogonal_map=orthogonal_map) for _ in range(self.num_levels))
         self.aggregator = InterCAD(
             shared_dim,
             private_dim,
@@ -238,10 +243,11 @@ class CLCR(nn.Module):
         order, zeros for absent ones."""
         if len(names) == len(self.modality_names):
             return x
-        slots = torch.tensor([self.modality_names.index(m) for m in names],
-                             device=x.device)
-        return x.new_zeros(x.shape[0], len(self.modality_names),
-                           *x.shape[2:]).index_copy(1, slots, x)
+        zeros = x.new_zeros(x.shape[0], *x.shape[2:])  # no index copy to GPU
+        return torch.stack([
+            x[:, names.index(m)] if m in names else zeros
+            for m in self.modality_names
+        ], 1)
 
     def forward(self,
                 feats: Mapping[str, Sequence[Tensor]],
@@ -380,8 +386,11 @@ class CLCR(nn.Module):
             return dict(
                 intra=zero, pr=zero, sp=zero, mix=level_mixing_loss(omega))
         streams = self.memory.extend_batch(streams)
-        slots = [self.modality_names.index(m) for m in names]
-        s = {k: v[:, slots] for k, v in streams.items()}
+        s = {
+            k: torch.stack([v[:, self.modality_names.index(m)]
+                            for m in names], 1)
+            for k, v in streams.items()
+        }  # the given modalities, sliced on the device
         return {
             'intra':
             intra_level_loss(s['shared_before'], s['private'], s['available']),

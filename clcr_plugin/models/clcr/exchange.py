@@ -1,5 +1,5 @@
 """Shared-only cross-modal exchange under token gates."""
-from typing import List, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -44,12 +44,106 @@ def gated_attention_reference(q: Tensor, k: Tensor, v: Tensor,
     return logits.softmax(-1) @ v
 
 
+def gated_cross_attention(q: Tensor,
+                          k: Tensor,
+                          v: Tensor,
+                          key_gates: Tensor,
+                          dropout_p: float = 0.0) -> Tensor:
+    """``softmax(q k^T / sqrt(d_h) + log(alpha_k)) v`` on the fused kernel, no
+    mask.
+
+    A per-key gate ``alpha_k`` as an additive ``log`` bias is the same as
+    weighting the keys' values and renormalising:
+    ``sum_k p_k alpha_k v_k / sum_k p_k alpha_k`` with ``p = softmax(q k^T /
+    sqrt(d_h))``. One call of ``scaled_dot_product_attention`` on the values
+    ``[alpha v, alpha]`` gives numerator and denominator together, so no
+    ``(S_q x S_k)`` bias is built or differentiated and the call stays on the
+    fused path; a closed key (``alpha = 0``) adds nothing. Values, queries
+    and keys are zero-padded to one width, a multiple of 8 (the fused
+    kernels want equal, aligned head widths; zero columns leave ``q k^T``
+    unchanged, the scale stays ``1 / sqrt(d_h)``).
+
+    Args:
+        q: (B, heads, S_q, d_h) queries.
+        k: (B, heads, S_k, d_h) keys.
+        v: (B, heads, S_k, d_h) values.
+        key_gates: (B, S_k) gates in [0, 1].
+        dropout_p: attention dropout (it drops gate-weighted probabilities,
+            which are then renormalised).
+
+    Returns:
+        (B, heads, S_q, d_h); zero for a query whose keys are all closed (or
+        whose gate-weighted probabilities all underflow).
+    """
+    d_h = v.shape[-1]
+    # a closed key gets no gradient, as under the -inf bias
+    gates = torch.where(key_gates > 0, key_gates, torch.zeros_like(key_gates))
+    gates = gates[:, None, :, None].to(v.dtype)  # (B, 1, S_k, 1)
+    pad = -(d_h + 1) % 8
+    values = torch.cat([
+        v * gates,
+        gates.expand(*v.shape[:-1], 1),
+        v.new_zeros(*v.shape[:-1], pad)
+    ], -1)  # (B, heads, S_k, d_h + 1 + pad)
+    q, k = F.pad(q, (0, 1 + pad)), F.pad(k, (0, 1 + pad))
+    out = F.scaled_dot_product_attention(
+        q, k, values, dropout_p=dropout_p, scale=d_h**-0.5)
+    numerator, denominator = out[..., :d_h], out[..., d_h:d_h + 1]
+    open_rows = denominator > 0
+    return torch.where(open_rows, numerator, torch.zeros_like(numerator)) / \
+        torch.where(open_rows, denominator, torch.ones_like(denominator))
+
+
+def other_modalities(num_modalities: int, device: torch.device) -> Tensor:
+    """(M, M - 1) indices of the other modalities of each modality, built on
+    the device (no host-to-device copy)."""
+    j = torch.arange(num_modalities - 1, device=device)
+    m = torch.arange(num_modalities, device=device)
+    return j[None, :] + (j[None, :] >= m[:, None]).long()
+
+
+def select_open_tokens(x: Tensor, gates: Tensor,
+                       keep: int) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
+    """The ``keep`` tokens with the largest gates (static count).
+
+    Exact whenever at most ``keep`` gates are non-zero (what
+    :class:`TokenBudget` guarantees for ``keep = max_tokens(T)``): every
+    dropped token has gate 0 and would get no message and add nothing as a
+    key.
+
+    Args:
+        x: (N, T, D) tokens.
+        gates: (N, T) gates.
+        keep: tokens kept, ``<= T``.
+
+    Returns:
+        tokens (N, keep, D), their gates (N, keep), and their indices (N, keep)
+        into T (None when ``keep == T``: nothing is gathered).
+    """
+    if keep >= x.shape[1]:
+        return x, gates, None
+    idx = gates.topk(keep, dim=1, sorted=False).indices  # (N, keep)
+    return (x.gather(1,
+                     idx.unsqueeze(-1).expand(-1, -1, x.shape[-1])),
+            gates.gather(1, idx), idx)
+
+
 class SharedExchange(nn.Module):
     """Each modality queries the *other* modalities' gated shared tokens.
 
-    All modalities' tokens of one level run through one fused attention call;
-    a block mask removes same-modality keys, so 2, 3 or more modalities share
-    the code path. The message of token ``t`` is ``alpha_t * Attn(...)``.
+    The message of token ``t`` is ``alpha_t * Attn(...)``: its query attends
+    to the keys of every other modality with the additive bias ``log(alpha)``
+    (a closed key drops out; a query never attends to its own modality).
+
+    :meth:`forward` is the fast path: only the ``keep`` tokens with the
+    largest gates of each modality take part (tokens beyond the budget's
+    static bound have gate 0 and cost nothing), the modalities are batched in
+    one attention call whose keys are the other modalities' tokens (no
+    same-modality blocks are computed), and the gates enter as weights of the
+    values (:func:`gated_cross_attention`), so no ``(S x S)`` mask is built.
+    :meth:`forward_reference` is the straightforward form: all tokens of all
+    modalities in one attention call with a block-and-gate bias
+    (:func:`exchange_bias`); the tests check that both agree.
 
     Args:
         shared_dim: width ``d_sh`` of the shared subspace.
@@ -70,18 +164,80 @@ class SharedExchange(nn.Module):
         self.qkv = nn.Linear(shared_dim, 3 * shared_dim)
         self.out = nn.Linear(shared_dim, shared_dim)
 
-    def forward(self, shared: List[Tensor],
-                gates: List[Tensor]) -> List[Tensor]:
+    def forward(self,
+                shared: List[Tensor],
+                gates: List[Tensor],
+                keep: Optional[Sequence[int]] = None) -> List[Tensor]:
         """Messages for every modality.
 
         Args:
             shared: per modality (N, T_m, d_sh).
             gates: per modality (N, T_m) gates in [0, 1].
+            keep: per modality the number of tokens that may have a non-zero
+                gate (static); None keeps every token.
 
         Returns:
             per modality (N, T_m, d_sh) gated messages (zero without admissible
             keys).
         """
+        M = len(shared)
+        N, _, D = shared[0].shape
+        if M < 2:  # no other modality to query
+            return [x * 0.0 for x in shared]
+        keep = [x.shape[1] for x in shared] if keep is None else list(keep)
+        picked = [
+            select_open_tokens(x, g, k)
+            for x, g, k in zip(shared, gates, keep)
+        ]
+        K = max(x.shape[1] for x, _, _ in picked)
+        x = torch.stack(
+            [F.pad(x, (0, 0, 0, K - x.shape[1])) for x, _, _ in picked],
+            1)  # (N, M, K, D)
+        g = torch.stack([F.pad(g, (0, K - g.shape[1])) for _, g, _ in picked],
+                        1)  # (N, M, K)
+        h = self.num_heads
+        q, k, v = self.qkv(x).reshape(N, M, K, 3, h, D //
+                                      h).permute(3, 0, 1, 4, 2,
+                                                 5)  # each (N, M, h, K, d_h)
+        others = other_modalities(M, x.device).flatten()  # (M * (M - 1),)
+
+        def keys_of_others(t: Tensor) -> Tensor:
+            # (N, M, h, K, e) -> (N * M, h, (M - 1) * K, e)
+            t = t.index_select(1, others).reshape(N, M, M - 1, h, K, -1)
+            return t.permute(0, 1, 3, 2, 4, 5).reshape(N * M, h, (M - 1) * K,
+                                                       -1)
+
+        key_gates = g.index_select(1, others).reshape(N * M, (M - 1) * K)
+        attended = gated_cross_attention(
+            q.reshape(N * M, h, K, D // h),
+            keys_of_others(k),
+            keys_of_others(v),
+            key_gates,
+            dropout_p=self.dropout if self.training else 0.0)
+        attended = attended.reshape(N, M, h, K, D // h).transpose(2, 3)
+        open_m = (g > 0).any(-1)  # (N, M)
+        has_keys = (open_m.sum(1, keepdim=True) - open_m.long()) > 0
+        messages = self.out(attended.reshape(N, M, K, D)) * (
+            g * has_keys.unsqueeze(-1).to(g.dtype)).unsqueeze(-1)
+        out = []
+        for m, (x_m, (kept, _, idx)) in enumerate(zip(shared, picked)):
+            msg = messages[:, m, :kept.shape[1]]
+            if idx is not None:  # scatter the kept tokens' messages back
+                msg = msg.new_zeros(x_m.shape).scatter(
+                    1,
+                    idx.unsqueeze(-1).expand(-1, -1, D), msg)
+            out.append(msg)
+        return out
+
+    def forward_reference(self,
+                          shared: List[Tensor],
+                          gates: List[Tensor],
+                          keep: Optional[Sequence[int]] = None
+                          ) -> List[Tensor]:
+        """:meth:`forward` written out: every token of every modality in one
+        attention call with the explicit block-and-gate bias ``(N, 1, S, S)``
+        (``keep`` is accepted for the same signature; closed tokens are
+        masked, not skipped)."""
         lengths = [x.shape[1] for x in shared]
         x = torch.cat(shared, dim=1)  # (N, S, d_sh)
         g = torch.cat(gates, dim=1)  # (N, S)

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from typing import Dict, Mapping, Sequence
 
+import torch
 from torch import Tensor, nn
 
 from .budget import TokenBudget
@@ -40,6 +41,8 @@ class IntraCED(nn.Module):
             budget; ``False`` is the paper's "without IntraCED" ablation:
             every valid token, whole, takes part in a dense exchange (width
             ``d``) and there is no private stream (width 0).
+        orthogonal_map: how the bases are parametrised, see
+            :class:`SharedPrivateBases`.
     """
 
     def __init__(self,
@@ -50,14 +53,29 @@ class IntraCED(nn.Module):
                  num_heads: int = 4,
                  budget: Mapping = None,
                  dropout: float = 0.0,
-                 split: bool = True) -> None:
+                 split: bool = True,
+                 orthogonal_map: str = 'matrix_exp') -> None:
         super().__init__()
         self.split = split
         self.bases = SharedPrivateBases(embed_dim, shared_dim, private_dim,
-                                        modalities) if split else None
+                                        modalities,
+                                        orthogonal_map) if split else None
         self.budget = TokenBudget(**(budget or {})) if split else None
         self.exchange = SharedExchange(shared_dim if split else embed_dim,
                                        num_heads, dropout)
+
+    def _gates(self, shared: Dict[str, Tensor],
+               masks: Mapping[str, Tensor]) -> Dict[str, Tensor]:
+        """Budget gates per modality (N, T_m); one projection over all
+        modalities when they have the same number of tokens (each row keeps
+        its own budget, so the gates are those of separate calls)."""
+        names = list(shared)
+        if len({shared[m].shape[1] for m in names}) > 1:
+            return {m: self.budget(shared[m], masks[m]) for m in names}
+        stacked = self.budget(
+            torch.cat([shared[m] for m in names]),
+            torch.cat([masks[m] for m in names]))  # (M * N, T)
+        return dict(zip(names, stacked.chunk(len(names))))
 
     def forward(self, tokens: Mapping[str, Tensor],
                 masks: Mapping[str, Tensor]) -> IntraCEDOutput:
@@ -65,15 +83,18 @@ class IntraCED(nn.Module):
         names = list(tokens)
         if self.split:
             shared, private = self.bases(dict(tokens))
-            gates = {m: self.budget(shared[m], masks[m]) for m in names}
+            gates = self._gates(shared, masks)
+            # static bound on each modality's non-zero gates
+            keep = [self.budget.max_tokens(shared[m].shape[1]) for m in names]
         else:
             shared, private = dict(tokens), {
                 m: tokens[m][..., :0]
                 for m in names
             }
             gates = {m: masks[m].to(tokens[m].dtype) for m in names}
+            keep = None
         messages = self.exchange([shared[m] for m in names],
-                                 [gates[m] for m in names])
+                                 [gates[m] for m in names], keep)
         exchanged = {m: shared[m] + msg for m, msg in zip(names, messages)}
         return IntraCEDOutput(
             shared=exchanged,

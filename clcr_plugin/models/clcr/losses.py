@@ -9,8 +9,7 @@ about 0 for independent streams at any batch size (only correlation beyond
 sampling noise is penalised and gets a gradient) and about 1 when each feature
 of the narrower stream is a copy of a distinct feature of the other.
 """
-from itertools import combinations, permutations
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -19,11 +18,12 @@ EPS = 1e-5
 
 
 def _standardise(x: Tensor, weight: Tensor) -> Tensor:
-    """Weighted batch standardisation of (N, D) with (N, 1) sample weights."""
-    total = weight.sum().clamp_min(1.0)
-    mean = (x * weight).sum(0, keepdim=True) / total
+    """Weighted batch standardisation of (..., N, D) with (..., N, 1) sample
+    weights."""
+    total = weight.sum(-2, keepdim=True).clamp_min(1.0)
+    mean = (x * weight).sum(-2, keepdim=True) / total
     centred = (x - mean) * weight
-    var = (centred**2).sum(0, keepdim=True) / total
+    var = (centred**2).sum(-2, keepdim=True) / total
     return centred / torch.sqrt(var + EPS)
 
 
@@ -33,23 +33,39 @@ def cross_correlation_penalty(x: Tensor,
     """Mean squared batch cross-correlation of two streams.
 
     Args:
-        x: (N, D1) stream.
-        y: (N, D2) stream.
-        weight: optional (N,) 0/1 sample weights (samples where both exist).
+        x: (..., N, D1) stream; leading dimensions are independent pairs.
+        y: (..., N, D2) stream.
+        weight: optional (..., N) 0/1 sample weights (samples where both
+            exist).
 
     Returns:
-        scalar >= 0; 0 when at most two weighted samples exist (then every
-        sample correlation is +-1 by construction and carries no information).
+        (...) penalties >= 0 (a scalar for 2D streams); 0 when at most two
+        weighted samples exist (then every sample correlation is +-1 by
+        construction and carries no information).
     """
     if weight is None:
-        weight = x.new_ones(x.shape[0])
-    w = weight.to(x.dtype).unsqueeze(-1)
-    n = w.sum()
-    corr = _standardise(x, w).T @ _standardise(y, w) / n.clamp_min(
-        1.0)  # (D1, D2)
-    chance = corr.numel() / (n - 1.0).clamp_min(1.0)
-    excess = ((corr**2).sum() - chance).clamp_min(0.0) / min(corr.shape)
+        weight = x.new_ones(x.shape[:-1])
+    w = weight.to(x.dtype).unsqueeze(-1)  # (..., N, 1)
+    n = w.sum((-2, -1))  # (...)
+    corr = _standardise(x, w).mT @ _standardise(
+        y, w) / n.clamp_min(1.0)[..., None, None]  # (..., D1, D2)
+    chance = corr.shape[-2] * corr.shape[-1] / (n - 1.0).clamp_min(1.0)
+    excess = ((corr**2).sum(
+        (-2, -1)) - chance).clamp_min(0.0) / min(corr.shape[-2:])
     return torch.where(n > 2, excess, torch.zeros_like(excess))
+
+
+def _pairs(count: int, ordered: bool,
+           device: torch.device) -> Tuple[Tensor, Tensor]:
+    """Index pairs ``(i, j)`` of ``range(count)``, i < j (``ordered=False``,
+    as ``itertools.combinations``) or i != j (``ordered=True``, as
+    ``permutations``), built on the device (no host-to-device copy)."""
+    if not ordered:
+        first, second = torch.triu_indices(count, count, 1, device=device)
+        return first, second
+    first = torch.arange(count, device=device).repeat_interleave(count - 1)
+    step = torch.arange(1, count, device=device).repeat(count)
+    return first, (first + step) % count
 
 
 def intra_level_loss(shared: Tensor, private: Tensor,
@@ -64,22 +80,21 @@ def intra_level_loss(shared: Tensor, private: Tensor,
         available: (N, M) bool.
 
     Returns:
-        scalar, the mean over levels and pairs.
+        scalar, the mean over levels and pairs (all pairs in two batched
+        calls).
     """
     N, M, L, _ = shared.shape
-    avail = available.to(shared.dtype)
-    terms = []
-    for level in range(L):
-        for m in range(M):
-            terms.append(
-                cross_correlation_penalty(private[:, m, level],
-                                          shared[:, m, level], avail[:, m]))
-        for m, n in combinations(range(M), 2):
-            terms.append(
-                cross_correlation_penalty(private[:, m, level], private[:, n,
-                                                                        level],
-                                          avail[:, m] * avail[:, n]))
-    return torch.stack(terms).mean()
+    avail = available.to(shared.dtype).T  # (M, N)
+    p = private.permute(1, 2, 0, 3)  # (M, L, N, d_pr)
+    s = shared.permute(1, 2, 0, 3)  # (M, L, N, d_sh)
+    within = cross_correlation_penalty(p, s, avail[:,
+                                                   None].expand(M, L,
+                                                                N))  # (M, L)
+    a, b = _pairs(M, False, shared.device)
+    across = cross_correlation_penalty(p[a], p[b],
+                                       (avail[a] *
+                                        avail[b])[:, None].expand(-1, L, N))
+    return torch.cat([within.flatten(), across.flatten()]).mean()
 
 
 def private_redundancy_loss(private: Tensor, available: Tensor) -> Tensor:
@@ -89,13 +104,14 @@ def private_redundancy_loss(private: Tensor, available: Tensor) -> Tensor:
     Args: private (N, M, L, d_pr), available (N, M) bool. Zero when L == 1.
     """
     N, M, L, _ = private.shape
-    avail = available.to(private.dtype)
-    terms = [
-        cross_correlation_penalty(private[:, m, j], private[:, m, k],
-                                  avail[:, m]) for m in range(M)
-        for j, k in combinations(range(L), 2)
-    ]
-    return torch.stack(terms).mean() if terms else private.new_zeros(())
+    if L < 2:
+        return private.new_zeros(())
+    avail = available.to(private.dtype).T  # (M, N)
+    p = private.permute(1, 2, 0, 3)  # (M, L, N, d_pr)
+    j, k = _pairs(L, False, private.device)
+    return cross_correlation_penalty(p[:, j], p[:, k],
+                                     avail[:, None].expand(M, j.shape[0],
+                                                           N)).mean()
 
 
 def shared_private_leakage_loss(shared: Tensor, private: Tensor,
@@ -107,13 +123,14 @@ def shared_private_leakage_loss(shared: Tensor, private: Tensor,
         Zero when L == 1.
     """
     N, M, L, _ = shared.shape
-    avail = available.to(shared.dtype)
-    terms = [
-        cross_correlation_penalty(shared[:, m, j], private[:, m, k],
-                                  avail[:, m]) for m in range(M)
-        for j, k in permutations(range(L), 2)
-    ]
-    return torch.stack(terms).mean() if terms else shared.new_zeros(())
+    if L < 2:
+        return shared.new_zeros(())
+    avail = available.to(shared.dtype).T  # (M, N)
+    j, k = _pairs(L, True, shared.device)
+    return cross_correlation_penalty(
+        shared.permute(1, 2, 0, 3)[:, j],
+        private.permute(1, 2, 0, 3)[:, k],
+        avail[:, None].expand(M, j.shape[0], N)).mean()
 
 
 def level_mixing_loss(omega: Tensor) -> Tensor:

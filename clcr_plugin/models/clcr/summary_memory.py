@@ -19,8 +19,8 @@ class SummaryMemory(nn.Module):
     Args:
         capacity: samples kept; 0 disables the memory.
         shapes: ``{name: per-sample shape}`` of the streams kept, e.g.
-            ``{'private': (M, L, d_pr), 'available': (M,)}``; a stream named
-            ``'available'`` is stored as bool.
+            ``{'private': (M, L, d_pr), 'available': (M,)}``; the stream
+            ``'available'`` (bool) is required when ``capacity > 0``.
     """
 
     def __init__(self, capacity: int, shapes: Dict[str,
@@ -29,6 +29,10 @@ class SummaryMemory(nn.Module):
         if capacity < 0:
             raise ValueError(
                 f'reg_memory must be >= 0 samples, got {capacity}')
+        if capacity and 'available' not in shapes:
+            raise KeyError(
+                "SummaryMemory needs an 'available' stream to mark the rows "
+                f'not filled yet; got streams {sorted(shapes)}')
         self.capacity = capacity
         self.names = tuple(shapes)
         for name, shape in shapes.items():
@@ -46,17 +50,23 @@ class SummaryMemory(nn.Module):
             streams: ``{name: (N, *shape)}`` for every configured name.
 
         Returns:
-            ``{name: (N + filled, *shape)}``; remembered rows carry no
-            gradient.
+            ``{name: (N + capacity, *shape)}``; remembered rows carry no
+            gradient, rows not filled yet are marked unavailable.
         """
         if self.capacity == 0 or not self.training:
             return streams
-        filled = int(self.filled)
+        # Every row is appended, filled or not (a static shape and no host
+        # sync): a row not yet filled is marked unavailable, and the
+        # regularisers weight samples by availability, so it adds nothing.
+        unfilled = torch.arange(
+            self.capacity, device=self.filled.device) >= self.filled
         out = {}
         for name in self.names:
             rows = getattr(self, f'rows_{name}')
+            if name == 'available':
+                rows = rows & ~unfilled.view(-1, *[1] * (rows.dim() - 1))
             out[name] = torch.cat(
-                [streams[name], rows[:filled].to(streams[name].dtype)], 0)
+                [streams[name], rows.to(streams[name].dtype)], 0)
         N = next(iter(streams.values())).shape[0]
         kept = min(N, self.capacity)
         idx = (self.next_row +
@@ -65,5 +75,5 @@ class SummaryMemory(nn.Module):
             rows = getattr(self, f'rows_{name}')
             rows[idx] = streams[name][-kept:].detach().to(rows.dtype)
         self.next_row.copy_((self.next_row + kept) % self.capacity)
-        self.filled.fill_(min(filled + kept, self.capacity))
+        self.filled.copy_((self.filled + kept).clamp(max=self.capacity))
         return out

@@ -371,7 +371,8 @@ class MultiModalRecognizer(BaseModel):
                     'T, H, W) or (N, T, D) inputs, '
                     f'got {tuple(x.shape)}')
             feats[m] = level_feats
-        if len(set(views.values())) != 1:
+        # int(): under jit tracing (FLOP counters) sizes are 0-d tensors
+        if len({int(v) for v in views.values()}) != 1:
             raise ValueError(
                 'every modality must bring the same number of views; got '
                 f'{views}')

@@ -16,9 +16,12 @@ def batch(n, seed):
 def test_memory_appends_the_last_capacity_samples_detached():
     mem = SummaryMemory(5, SHAPES).train()
     b1, b2, b3 = batch(3, 1), batch(3, 2), batch(3, 3)
-    assert mem.extend_batch(b1)['x'].shape == (3, 3)  # empty at first
+    out1 = mem.extend_batch(b1)  # every row, none filled yet
+    assert out1['x'].shape == (8, 3)
+    assert out1['available'][:3].all() and not out1['available'][3:].any()
     out2 = mem.extend_batch(b2)
-    torch.testing.assert_close(out2['x'], torch.cat([b2['x'], b1['x']]))
+    torch.testing.assert_close(out2['x'][:6], torch.cat([b2['x'], b1['x']]))
+    assert out2['available'][:6].all() and not out2['available'][6:].any()
     out3 = mem.extend_batch(b3)
     assert out3['x'].shape == (8, 3)  # 3 current + 5 remembered (capacity)
     kept = set(map(tuple, out3['x'][3:].tolist()))
@@ -41,6 +44,25 @@ def test_memory_is_idle_in_eval_and_at_zero_capacity():
     assert zero.extend_batch(batch(3, 4))['x'].shape == (3, 3)
     with pytest.raises(ValueError, match='reg_memory must be >= 0'):
         SummaryMemory(-1, SHAPES)
+    with pytest.raises(KeyError, match="needs an 'available' stream"):
+        SummaryMemory(4, dict(x=(3, )))
+
+
+def test_unfilled_rows_leave_a_weighted_statistic_unchanged():
+    """Rows appended before the memory is full are unavailable, so a
+    regulariser weighted by availability sees the filled rows only."""
+    from clcr_plugin.models.clcr.losses import cross_correlation_penalty
+    mem = SummaryMemory(16, dict(x=(3, ), y=(2, ), available=(1, ))).train()
+    g = torch.Generator().manual_seed(0)
+    first = dict(
+        x=torch.randn(6, 3, generator=g),
+        y=torch.randn(6, 2, generator=g),
+        available=torch.ones(6, 1, dtype=torch.bool))
+    out = mem.extend_batch(first)
+    weight = out['available'][:, 0].float()
+    torch.testing.assert_close(
+        cross_correlation_penalty(out['x'], out['y'], weight),
+        cross_correlation_penalty(first['x'], first['y']))
 
 
 def test_memory_is_saved_and_restored_with_the_state_dict():

@@ -1,0 +1,13 @@
+"""Inference with a trained multi-modal recognizer (mmaction2's ``apis``
+names)."""
+from .inference import (MODALITY_TRANSFORMS, WindowPrediction,
+                        inference_recognizer, inference_windows,
+                        init_recognizer, segment_scores, top_k)
+from .input_kinds import (InputKind, find_input_kind, register_input_kind,
+                          sentiment_sample)
+
+__all__ = [
+    'InputKind', 'MODALITY_TRANSFORMS', 'WindowPrediction', 'find_input_kind',
+    'inference_recognizer', 'inference_windows', 'init_recognizer',
+    'register_input_kind', 'segment_scores', 'sentiment_sample', 'top_k'
+]

@@ -1,0 +1,279 @@
+"""The optimised paths of the exchange, budget and bases against their
+straightforward references (outputs and gradients).
+
+Tolerances: float32 throughout; 1e-5 absolute / relative on outputs and
+gradients (the fast exchange renormalises gate-weighted probabilities instead
+of adding ``log(alpha)``, which changes rounding, not the maths).
+"""
+import math
+
+import pytest
+import torch
+
+from clcr_plugin.models.clcr import IntraCED, SharedExchange, TokenBudget
+from clcr_plugin.models.clcr.exchange import (gated_cross_attention,
+                                              other_modalities,
+                                              select_open_tokens)
+from clcr_plugin.models.clcr.projection import capped_simplex_projection
+
+TOL = dict(atol=1e-5, rtol=1e-5)
+
+
+def gates_with_zeros(n, t, seed, open_per_row=None):
+    """(n, t) gates in (0.05, 0.95) with some exact zeros (or only
+    ``open_per_row`` open ones per row)."""
+    g = torch.Generator().manual_seed(seed)
+    gates = torch.rand(n, t, generator=g) * 0.9 + 0.05
+    if open_per_row is None:
+        return gates * (torch.rand(n, t, generator=g) > 0.3)
+    keep = torch.rand(n, t, generator=g).argsort(-1)[:, :open_per_row]
+    return gates * torch.zeros(n, t).scatter(1, keep, 1.0)
+
+
+def grads_of(ex, outputs, inputs):
+    loss = sum((o * torch.linspace(-1, 1, o.shape[-1])).sum() for o in outputs)
+    params = [ex.qkv.weight, ex.qkv.bias, ex.out.weight, ex.out.bias]
+    return torch.autograd.grad(loss, list(inputs) + params)
+
+
+@pytest.mark.parametrize('lengths', [(4, 4), (3, 5, 4)])
+def test_fast_exchange_matches_reference_outputs_and_gradients(lengths):
+    torch.manual_seed(0)
+    ex = SharedExchange(16, num_heads=4)
+    shared = [torch.randn(3, t, 16, requires_grad=True) for t in lengths]
+    gates = [
+        gates_with_zeros(3, t, i).requires_grad_()
+        for i, t in enumerate(lengths)
+    ]
+    fast, ref = ex(shared, gates), ex.forward_reference(shared, gates)
+    for got, want in zip(fast, ref):
+        torch.testing.assert_close(got, want, **TOL)
+    for got, want in zip(
+            grads_of(ex, fast, shared + gates),
+            grads_of(ex, ref, shared + gates)):
+        torch.testing.assert_close(got, want, **TOL)
+
+
+def test_gathering_the_open_tokens_is_exact_when_they_fit_the_bound():
+    torch.manual_seed(1)
+    ex = SharedExchange(8, num_heads=2)
+    shared = [torch.randn(2, 10, 8, requires_grad=True) for _ in range(3)]
+    gates = [
+        gates_with_zeros(2, 10, i, open_per_row=4).requires_grad_()
+        for i in range(3)
+    ]
+    fast = ex(shared, gates, keep=[4, 4, 4])
+    ref = ex.forward_reference(shared, gates)
+    for got, want in zip(fast, ref):
+        assert got.shape == want.shape == (2, 10, 8)
+        torch.testing.assert_close(got, want, **TOL)
+    fast_grads = grads_of(ex, fast, shared + gates)
+    ref_grads = grads_of(ex, ref, shared + gates)
+    for i, (got, want) in enumerate(zip(fast_grads, ref_grads)):
+        if 3 <= i < 6:
+            # A skipped (closed) token's gate gets no gradient; the reference
+            # gives it d(message)/d(gate). The projection's backward drops
+            # gradients of zero gates, so only the open ones matter.
+            open_ = gates[i - 3] > 0
+            assert torch.equal(got[~open_], torch.zeros_like(got[~open_]))
+            got, want = got[open_], want[open_]
+        torch.testing.assert_close(got, want, **TOL)
+
+
+def test_closed_modality_gives_zero_messages_and_finite_gradients():
+    ex = SharedExchange(8, num_heads=2)
+    shared = [torch.randn(2, 3, 8, requires_grad=True) for _ in range(2)]
+    gates = [torch.rand(2, 3), torch.zeros(2, 3)]
+    msgs = ex(shared, gates, keep=[2, 2])
+    assert torch.equal(msgs[0], torch.zeros(2, 3, 8))
+    sum(m.sum() for m in msgs).backward()
+    assert all(torch.isfinite(x.grad).all() for x in shared)
+    assert torch.equal(ex([shared[0]], [gates[0]])[0], torch.zeros(2, 3, 8))
+
+
+def test_gated_cross_attention_equals_the_log_gate_bias_math():
+    torch.manual_seed(2)
+    q, k, v = torch.randn(2, 3, 5, 4), torch.randn(2, 3, 7,
+                                                   4), torch.randn(2, 3, 7, 4)
+    gates = gates_with_zeros(2, 7, 3)
+    logits = q @ k.transpose(-1, -2) / 2.0 + torch.log(gates)[:, None, None]
+    torch.testing.assert_close(
+        gated_cross_attention(q, k, v, gates),
+        logits.softmax(-1) @ v, **TOL)
+
+
+def test_other_modalities_and_token_selection():
+    assert other_modalities(3, torch.device('cpu')).tolist() == [[1,
+                                                                  2], [0, 2],
+                                                                 [0, 1]]
+    x = torch.arange(12.0).reshape(1, 6, 2)
+    gates = torch.tensor([[0.0, 0.9, 0.0, 0.2, 0.0, 1.0]])
+    kept, kept_gates, idx = select_open_tokens(x, gates, 3)
+    assert sorted(idx[0].tolist()) == [1, 3, 5]
+    torch.testing.assert_close(kept[0, :, 0], x[0, idx[0], 0])
+    assert select_open_tokens(x, gates, 6)[2] is None
+
+
+def test_budget_opens_at_most_its_static_bound_and_keeps_the_sum():
+    budget = TokenBudget(init_rate=0.3, min_rate=0.1, max_rate=0.5)
+    assert [budget.max_tokens(t) for t in (10, 7, 1)] == [5, 4, 1]
+    assert TokenBudget(fixed_rate=0.25).max_tokens(8) == 2
+    torch.manual_seed(3)
+    shared = torch.randn(4, 10, 6) * torch.linspace(0.1, 1, 10)[:, None]
+    mask = torch.ones(4, 10, dtype=torch.bool)
+    mask[1, 7:] = False
+    gates = budget(shared, mask)
+    assert ((gates > 0).sum(-1) <= 5).all()
+    assert not gates[1, 7:].any()
+    torch.testing.assert_close(
+        gates.sum(-1),
+        budget.rate.detach() * mask.sum(-1).float(), **TOL)
+
+
+def test_budget_bound_is_the_plain_projection_when_it_is_sparse_enough():
+    budget = TokenBudget(init_rate=0.2, min_rate=0.1, max_rate=0.5)
+    shared = torch.randn(3, 12, 6) * 10  # widely spread scores: few open
+    mask = torch.ones(3, 12, dtype=torch.bool)
+    scores = torch.nn.functional.softplus(
+        budget.scale_param) * shared.norm(dim=-1)
+    plain = capped_simplex_projection(scores, budget.rate * 12.0, mask)
+    assert ((plain > 0).sum(-1) <= budget.max_tokens(12)).all()
+    torch.testing.assert_close(budget(shared, mask), plain, **TOL)
+
+
+def test_intra_level_with_a_sparse_budget_matches_the_reference_exchange():
+    torch.manual_seed(4)
+    intra = IntraCED(['a', 'b'],
+                     embed_dim=24,
+                     shared_dim=8,
+                     private_dim=6,
+                     num_heads=2,
+                     budget=dict(init_rate=0.3, max_rate=0.5))
+    tokens = {'a': torch.randn(2, 9, 24), 'b': torch.randn(2, 6, 24)}
+    masks = {
+        m: torch.ones(2, t.shape[1], dtype=torch.bool)
+        for m, t in tokens.items()
+    }
+    tokens = {m: t.requires_grad_() for m, t in tokens.items()}
+    params = [p for p in intra.parameters() if p.requires_grad]
+
+    def run():
+        out = intra(tokens, masks)
+        loss = sum((out.shared[m] * torch.linspace(-1, 1, 8)).sum() +
+                   out.private[m].pow(2).sum() for m in tokens)
+        return out, torch.autograd.grad(loss, list(tokens.values()) + params)
+
+    fast, fast_grads = run()
+    intra.exchange.forward = intra.exchange.forward_reference
+    ref, ref_grads = run()
+    for m in tokens:
+        assert (fast.gates[m]
+                > 0).sum(-1).max() <= math.ceil(0.5 * tokens[m].shape[1])
+        torch.testing.assert_close(fast.shared[m], ref.shared[m], **TOL)
+    for got, want in zip(fast_grads, ref_grads):
+        torch.testing.assert_close(got, want, **TOL)
+
+
+def test_eval_bases_are_cached_until_a_parameter_changes():
+    intra = IntraCED(['a', 'b'], 24, 8, 6, num_heads=2).eval()
+    bases = intra.bases
+    with torch.no_grad():
+        first = bases.bases(['a', 'b'])
+        again = bases.bases(['a'])
+        assert again[0] is first[0] and again[1]['a'] is first[1]['a']
+        fresh = bases._evaluate_bases(['a', 'b'])
+        torch.testing.assert_close(first[0], fresh[0])
+        bases.frame.parametrizations.weight.original.add_(0.1)
+        changed = bases.bases(['a'])
+        assert changed[0] is not first[0]
+        torch.testing.assert_close(changed[0], bases._evaluate_bases(['a'])[0])
+    with_grad = bases.bases(['a'])  # gradients on: evaluated, not cached
+    assert with_grad[0].requires_grad and with_grad[0] is not changed[0]
+
+
+def loop_losses(shared, private, available):
+    """The regularisers written as loops over pairs (the paper's sums)."""
+    from itertools import combinations, permutations
+
+    from clcr_plugin.models.clcr import cross_correlation_penalty as pen
+    N, M, L, _ = shared.shape
+    a = available.float()
+    intra = [
+        pen(private[:, m, lv], shared[:, m, lv], a[:, m]) for lv in range(L)
+        for m in range(M)
+    ] + [
+        pen(private[:, m, lv], private[:, n, lv], a[:, m] * a[:, n])
+        for lv in range(L) for m, n in combinations(range(M), 2)
+    ]
+    pr = [
+        pen(private[:, m, j], private[:, m, k], a[:, m]) for m in range(M)
+        for j, k in combinations(range(L), 2)
+    ]
+    sp = [
+        pen(shared[:, m, j], private[:, m, k], a[:, m]) for m in range(M)
+        for j, k in permutations(range(L), 2)
+    ]
+    return [torch.stack(t).mean() for t in (intra, pr, sp)]
+
+
+@pytest.mark.parametrize('M,L', [(2, 3), (3, 2), (3, 4)])
+def test_batched_regularisers_match_the_pairwise_loops(M, L):
+    from clcr_plugin.models.clcr import (intra_level_loss,
+                                         private_redundancy_loss,
+                                         shared_private_leakage_loss)
+    g = torch.Generator().manual_seed(M * 10 + L)
+    shared = torch.randn(12, M, L, 6, generator=g, requires_grad=True)
+    mixed = shared[..., :4].detach() + 0.5 * torch.randn(
+        12, M, L, 4, generator=g)
+    private = mixed.requires_grad_()
+    available = torch.rand(12, M, generator=g) > 0.2
+    batched = [
+        intra_level_loss(shared, private, available),
+        private_redundancy_loss(private, available),
+        shared_private_leakage_loss(shared, private, available)
+    ]
+    for got, want in zip(batched, loop_losses(shared, private, available)):
+        torch.testing.assert_close(got, want, **TOL)
+        assert want > 0
+        grad = dict(allow_unused=True, materialize_grads=True)
+        for dg, dw in zip(
+                torch.autograd.grad(
+                    got, [shared, private], retain_graph=True, **grad),
+                torch.autograd.grad(want, [shared, private], **grad)):
+            torch.testing.assert_close(dg, dw, **TOL)
+
+
+@pytest.mark.parametrize('orthogonal_map', ['cayley', 'matrix_exp'])
+def test_both_orthogonal_maps_give_orthonormal_mutually_orthogonal_bases(
+        orthogonal_map):
+    from clcr_plugin.models.clcr import SharedPrivateBases
+    torch.manual_seed(5)
+    bases = SharedPrivateBases(16, 6, 4, ['a', 'b'], orthogonal_map)
+    with torch.no_grad():  # move away from the initial frame
+        for p in bases.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    u_sh, u_pr = bases.bases(['a', 'b'])
+    eye = torch.eye(6)
+    torch.testing.assert_close(u_sh.T @ u_sh, eye, atol=1e-5, rtol=0)
+    for u in u_pr.values():
+        torch.testing.assert_close(u.T @ u, torch.eye(4), atol=1e-5, rtol=0)
+        torch.testing.assert_close(
+            u_sh.T @ u, torch.zeros(6, 4), atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="orthogonal_map must be 'cayley'"):
+        SharedPrivateBases(16, 6, 4, ['a'], 'householder')
+
+
+def test_one_budget_call_for_equal_token_counts_matches_separate_calls():
+    torch.manual_seed(6)
+    intra = IntraCED(['a', 'b'],
+                     24,
+                     8,
+                     6,
+                     num_heads=2,
+                     budget=dict(init_rate=0.3, max_rate=0.5))
+    shared = {m: torch.randn(3, 7, 8) for m in 'ab'}
+    masks = {m: torch.rand(3, 7) > 0.2 for m in 'ab'}
+    batched = intra._gates(shared, masks)
+    for m in 'ab':
+        torch.testing.assert_close(batched[m],
+                                   intra.budget(shared[m], masks[m]), **TOL)
