@@ -84,8 +84,8 @@ def test_add_modality_example_builds_and_runs_on_rgb_and_depth(
                 cfg.test_dataloader.dataset,
                 ann_file=str(ann),
                 data_prefix=dict(video='')))
-    assert model.modalities == ('rgb', 'depth')
-    assert model.neck.clcr.modality_names == ('rgb', 'depth')
+    assert model.modalities == ('depth', 'rgb')  # sorted names
+    assert model.neck.clcr.modality_names == ('depth', 'rgb')
     sample = dataset[0]
     assert sample['inputs']['depth'].shape == (6, 1, 32, 32)
     # frame i of 16 reads depth map i // 2 of 8: values follow the frames
