@@ -3,6 +3,7 @@ from .budget import TokenBudget
 from .clcr import (CLCR, CLCROutput, clcr_args_doc, clcr_arguments,
                    diagnostic_scalars)
 from .exchange import SharedExchange
+from .fused_norm import FusedFeatureNorm
 from .hierarchy import (SemanticHierarchyEncoder, TokenAdapter, default_grid,
                         feature_channels)
 from .inter_cad import InterCAD
@@ -15,7 +16,7 @@ from .projection import capped_simplex_projection
 from .subspaces import SharedPrivateBases
 
 __all__ = [
-    'CLCR', 'CLCROutput', 'InterCAD', 'IntraCED', 'SemanticHierarchyEncoder',
+    'CLCR', 'CLCROutput', 'FusedFeatureNorm', 'InterCAD', 'IntraCED', 'SemanticHierarchyEncoder',
     'SharedExchange', 'SharedPrivateBases', 'TokenAdapter', 'TokenBudget',
     'capped_simplex_projection', 'clcr_args_doc', 'clcr_arguments',
     'cross_correlation_penalty', 'default_grid', 'diagnostic_scalars',

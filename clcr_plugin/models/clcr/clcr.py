@@ -6,6 +6,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import torch
 from torch import Tensor, nn
 
+from .fused_norm import FusedFeatureNorm
 from .hierarchy import SemanticHierarchyEncoder
 from .inter_cad import InterCAD
 from .intra_ced import IntraCED
@@ -136,6 +137,9 @@ class CLCR(nn.Module):
         orthogonal_map (str): ``'matrix_exp'`` or ``'cayley'`` (about 15x
             cheaper, same manifold; not yet measured for accuracy), the
             parametrisation of the Stiefel bases. Default 'matrix_exp'.
+        output_norm (bool): standardise each feature of the fused code over
+            the batch, with a learned scale and shift, before it leaves CLCR
+            (see :class:`FusedFeatureNorm`). Default False.
     """
 
     def __init__(self,
@@ -160,7 +164,8 @@ class CLCR(nn.Module):
                  intra_ced: bool = True,
                  inter_cad: bool = True,
                  full_mix: bool = False,
-                 orthogonal_map: str = 'matrix_exp') -> None:
+                 orthogonal_map: str = 'matrix_exp',
+                 output_norm: bool = False) -> None:
         super().__init__()
         # sorted names, whatever the order of the dict (see modality_order)
         self.modality_names = canonical_order(modalities)
@@ -213,6 +218,8 @@ class CLCR(nn.Module):
         self.reg_warmup = reg_warmup
         self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
         self.out_dim = self.aggregator.out_dim
+        self.output_norm = FusedFeatureNorm(
+            self.out_dim) if output_norm else nn.Identity()
         self.loss_weights = dict(
             intra=float(lambda_intra),
             pr=float(lambda_pr),
@@ -363,8 +370,9 @@ class CLCR(nn.Module):
                 for k, v in raw.items()
             },
         }
-        return CLCROutput(agg.fused, losses, diagnostics, summaries_all,
-                          self.modality_names)
+        return CLCROutput(
+            self.output_norm(agg.fused), losses, diagnostics, summaries_all,
+            self.modality_names)
 
     def _regularisers(self, streams: Dict[str, Tensor], omega: Tensor,
                       names: List[str]) -> Dict[str, Tensor]:
