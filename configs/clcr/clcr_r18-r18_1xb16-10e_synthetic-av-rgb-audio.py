@@ -9,6 +9,8 @@ _base_ = ['../_base_/r18-r18_1xb16-10e_synthetic-av-rgb-audio.py']
 # z_sh (3 levels x 128) and the gated private codes side by side (2 x 3 x 64):
 # 768 channels, filled in from the neck. See docs/choices.md, "Training
 # CLCR end to end", for the measurements behind these settings.
+# output_norm standardises each feature of the fused code before the head
+# (FusedFeatureNorm): with modality dropout it takes CLCR from 61.5 to 100 %.
 model = dict(
     neck=dict(
         type='CLCRFusion',
@@ -28,7 +30,8 @@ model = dict(
         lambda_sp=0.1,
         lambda_mix=0.1,
         reg_memory=256,
-        reg_warmup=60))
+        reg_warmup=60,
+        output_norm=True))
 
 custom_hooks = [
     dict(type='CLCRDiagnosticsHook'),

@@ -7,6 +7,10 @@ _base_ = ['../_base_/r18-r18_1xb64-10x1x1-100e_ave-loc-rgb-audio.py']
 # Every CLCR setting not written here is CLCR's default
 # (docs/config_reference.md).
 model = dict(
-    neck=dict(type='CLCRFusion', private_fusion='concat', reg_warmup=100))
+    neck=dict(
+        type='CLCRFusion',
+        private_fusion='concat',
+        reg_warmup=100,
+        output_norm=True))
 
 custom_hooks = [dict(type='CLCRDiagnosticsHook')]

@@ -13,7 +13,8 @@ model = dict(
         modalities=dict(
             rgb=dict(), audio=dict(grids=[(2, 8), (2, 4), (1, 4)])),
         private_fusion='concat',
-        reg_warmup=60))
+        reg_warmup=60,
+        output_norm=True))
 
 custom_hooks = [
     dict(type='CLCRDiagnosticsHook'),

@@ -11,6 +11,7 @@ model = dict(
         type='CLCRFusion',
         modalities=dict(rgb=dict(), flow=dict()),
         private_fusion='concat',
-        reg_warmup=60))
+        reg_warmup=60,
+        output_norm=True))
 
 custom_hooks = [dict(type='CLCRDiagnosticsHook')]

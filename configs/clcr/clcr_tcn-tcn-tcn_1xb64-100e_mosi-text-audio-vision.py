@@ -7,6 +7,10 @@ _base_ = ['../_base_/tcn-tcn-tcn_1xb64-100e_mosi-text-audio-vision.py']
 # Every CLCR setting not written here is CLCR's default
 # (docs/config_reference.md).
 model = dict(
-    neck=dict(type='CLCRFusion', private_fusion='concat', reg_warmup=60))
+    neck=dict(
+        type='CLCRFusion',
+        private_fusion='concat',
+        reg_warmup=60,
+        output_norm=True))
 
 custom_hooks = [dict(type='CLCRDiagnosticsHook')]
