@@ -16,11 +16,11 @@ from .projection import capped_simplex_projection
 from .subspaces import SharedPrivateBases
 
 __all__ = [
-    'CLCR', 'CLCROutput', 'FusedFeatureNorm', 'InterCAD', 'IntraCED', 'SemanticHierarchyEncoder',
-    'SharedExchange', 'SharedPrivateBases', 'TokenAdapter', 'TokenBudget',
-    'capped_simplex_projection', 'clcr_args_doc', 'clcr_arguments',
-    'cross_correlation_penalty', 'default_grid', 'diagnostic_scalars',
-    'feature_channels', 'intra_level_loss', 'level_mixing_loss',
-    'modality_dropout_mask', 'private_redundancy_loss',
-    'shared_private_leakage_loss'
+    'CLCR', 'CLCROutput', 'FusedFeatureNorm', 'InterCAD', 'IntraCED',
+    'SemanticHierarchyEncoder', 'SharedExchange', 'SharedPrivateBases',
+    'TokenAdapter', 'TokenBudget', 'capped_simplex_projection',
+    'clcr_args_doc', 'clcr_arguments', 'cross_correlation_penalty',
+    'default_grid', 'diagnostic_scalars', 'feature_channels',
+    'intra_level_loss', 'level_mixing_loss', 'modality_dropout_mask',
+    'private_redundancy_loss', 'shared_private_leakage_loss'
 ]
