@@ -30,16 +30,61 @@ class HostSyncError(RuntimeError):
 _SYNCING_METHODS = ('item', 'tolist', 'numpy', '__bool__', '__int__',
                     '__float__', '__index__', 'nonzero')
 
+aten = torch.ops.aten
+# Operators that wait for the device on CUDA inside ATen: a value read
+# (``item``, a comparison returning a bool), an output shape that depends on
+# values, an error check of a linear solve, matrix_exp's choice of degree and
+# squarings.
+_SYNCING_OPS = {
+    aten._local_scalar_dense.default, aten.is_nonzero.default,
+    aten.equal.default, aten.nonzero.default, aten.argwhere.default,
+    aten.masked_select.default, aten.repeat_interleave.Tensor,
+    aten._unique2.default, aten.unique_dim.default,
+    aten.unique_consecutive.default, aten._linalg_check_errors.default,
+    aten.linalg_matrix_exp.default
+}
+_INDEXING_OPS = {
+    aten.index.Tensor, aten.index_put.default, aten.index_put_.default,
+    aten._index_put_impl_.default
+}
+
+
+def _syncs_on_cuda(func, args) -> bool:
+    """Whether ``func(*args)`` synchronises on CUDA (a listed operator, or
+    indexing with a boolean mask)."""
+    if func in _SYNCING_OPS:
+        return True
+    if func in _INDEXING_OPS and len(args) > 1:
+        return any(
+            isinstance(i, torch.Tensor) and i.dtype in (torch.bool,
+                                                        torch.uint8)
+            for i in args[1])
+    return False
+
+
+class _RefuseSyncingOps(TorchDispatchMode):
+    """Raise :class:`HostSyncError` on an operator that synchronises on
+    CUDA, whatever the device (so a CPU run finds them)."""
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if _syncs_on_cuda(func, args):
+            raise HostSyncError(f'{func} synchronises the device with the '
+                                'host on CUDA')
+        return func(*args, **(kwargs or {}))
+
 
 @contextmanager
 def forbid_host_sync() -> Iterator[None]:
     """Raise :class:`HostSyncError` on any host read of a tensor's value.
 
     Patches ``Tensor.item``, ``tolist``, ``numpy``, ``__bool__``,
-    ``__int__``, ``__float__``, ``__index__`` and ``nonzero`` (which work on
-    every device, so the check runs on CPU too) and, where CUDA is available,
-    sets ``torch.cuda.set_sync_debug_mode('error')``, which also catches
-    blocking copies between host and device.
+    ``__int__``, ``__float__``, ``__index__`` and ``nonzero``, and refuses
+    the ATen operators that synchronise on CUDA (boolean-mask indexing,
+    value-dependent shapes, ``torch.linalg.solve``'s error check,
+    ``matrix_exp``; forward and, on CPU, backward), so the check runs on
+    every device; where CUDA is available it also sets
+    ``torch.cuda.set_sync_debug_mode('error')``, which catches blocking
+    copies between host and device.
     """
     saved = {name: getattr(torch.Tensor, name) for name in _SYNCING_METHODS}
 
@@ -59,7 +104,8 @@ def forbid_host_sync() -> Iterator[None]:
     for name in _SYNCING_METHODS:
         setattr(torch.Tensor, name, refuse(name))
     try:
-        yield
+        with _RefuseSyncingOps():
+            yield
     finally:
         for name, method in saved.items():
             setattr(torch.Tensor, name, method)
@@ -194,6 +240,29 @@ def peak_memory(step: Step, device: torch.device) -> Dict[str, object]:
     return dict(
         bytes=int(tracker.peak),
         method='live tensor storage bytes (TorchDispatchMode)')
+
+
+class _CountOps(TorchDispatchMode):
+    """Counts the ATen operators dispatched under it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def count_ops(step: Step) -> int:
+    """ATen operators dispatched by one call of ``step`` (forward and, where
+    backward runs in the calling thread as on CPU, backward): each is at
+    least one kernel launch on a GPU, so when launches, not arithmetic,
+    bound a step, its time follows this count."""
+    counter = _CountOps()
+    with counter:
+        step()
+    return counter.count
 
 
 def count_flops(step: Step) -> Dict[str, int]:

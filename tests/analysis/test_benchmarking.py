@@ -44,7 +44,8 @@ def clcr_neck(**overrides) -> CLCRFusion:
 @pytest.mark.parametrize('level_fusion', ['concat', 'sum'])
 def test_clcr_training_step_reads_nothing_on_the_host(level_fusion):
     torch.manual_seed(0)
-    neck = clcr_neck(level_fusion=level_fusion).train()
+    neck = clcr_neck(
+        level_fusion=level_fusion, orthogonal_map='cayley').train()
     g = torch.Generator().manual_seed(0)
     x = {
         m: [torch.randn(4, *s[1:], generator=g) for s in shapes]
@@ -67,6 +68,31 @@ def test_clcr_training_step_reads_nothing_on_the_host(level_fusion):
         assert set(losses) == {'loss_intra', 'loss_pr', 'loss_sp', 'loss_mix'}
         assert torch.isfinite(loss) and scalars['clcr_rate_l1'].dim() == 0
     assert int(neck.clcr.train_steps) == 4
+
+
+def test_matrix_exp_bases_are_reported_as_a_device_sync():
+    neck = clcr_neck(orthogonal_map='matrix_exp').train()
+    x = {
+        m: [torch.randn(4, *s[1:]) for s in shapes]
+        for m, shapes in LEVEL_SHAPES.items()
+    }
+    with pytest.raises(HostSyncError, match='linalg_matrix_exp'):
+        with forbid_host_sync():
+            neck(x)
+
+
+def test_boolean_mask_indexing_and_a_checked_solve_are_device_syncs():
+    x = torch.randn(5)
+    with pytest.raises(HostSyncError, match=r'aten\.index\.Tensor'):
+        with forbid_host_sync():
+            x[x > 0]
+    eye = torch.eye(3)
+    with pytest.raises(HostSyncError, match='_linalg_check_errors'):
+        with forbid_host_sync():
+            torch.linalg.solve(eye, eye)
+    with forbid_host_sync():  # no check, no sync; integer indexing is free
+        torch.linalg.solve_ex(eye, eye)
+        x[torch.tensor([0, 2])]
 
 
 def test_summarise_takes_the_median_of_per_repetition_ratios():

@@ -27,6 +27,16 @@ def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys):
         '--model-batch', '2', '--frame-size', '16', '--audio-size', '8', '16',
         '--compile-tokens', '4', '--compile-backend', 'aot_eager'
     ])
+    load_benchmark().main([
+        '--quick', '--device', 'cpu', '--out',
+        str(tmp_path / 'exp.json'), '--sections', 'sync', '--batch', '2',
+        '--tokens', '4', '--dims', '32', '--dtypes', 'fp32', '--model-batch',
+        '2', '--frame-size', '16', '--audio-size', '8', '16',
+        '--compile-tokens', '4', '--orthogonal-map', 'matrix_exp'
+    ])
+    exp = json.loads((tmp_path / 'exp.json').read_text())['sync']
+    assert [r['host_sync_free'] for r in exp] == [False, False, True]
+    assert 'linalg_matrix_exp' in exp[0]['error']
     report = json.loads(out.read_text())
     assert {'date', 'torch', 'device', 'load_average'} <= set(report)
 
@@ -36,17 +46,28 @@ def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys):
             for r in necks
             } == {'concat', 'dense', 'clcr', 'clcr_r0.5', 'clcr_ref'}
     for r in necks:
-        assert r['median_s'] > 0 and r['peak_bytes'] > 0
+        assert r['median_s'] > 0 and r['peak_bytes'] > 0 and r['aten_ops'] > 0
         assert r['samples_per_s'] == r['batch'] / r['median_s']
         if r['neck'] == 'dense':
             assert r['ratio'] == 1.0 and r['memory_ratio'] == 1.0
 
+    ops = {
+        (r['neck'], r['modalities'], r['dtype']): r['aten_ops']
+        for r in necks
+    }
+    assert ops['clcr', 2, 'fp32'] > ops['dense', 2, 'fp32'] > ops['concat', 2,
+                                                                  'fp32']
+
     models = report['model']
-    assert [(r['model'], r['dtype']) for r in models] == [('clcr', 'fp32'),
-                                                          ('concat', 'fp32'),
-                                                          ('clcr', 'bf16'),
-                                                          ('concat', 'bf16')]
+    assert [(r['model'], r['dtype']) for r in models
+            ] == [(m, d) for d in ('fp32', 'bf16')
+                  for m in ('clcr', 'concat', 'clcr_matrix_exp')]
     assert all(r['ratio'] == 1.0 for r in models if r['model'] == 'concat')
+
+    # the default (cayley) training steps are sync-free, matrix_exp's is not
+    sync = {r['step'].split(' (')[0]: r for r in report['sync']}
+    assert set(sync) == {'clcr neck', 'clcr recognizer', 'concat recognizer'}
+    assert all(r['host_sync_free'] for r in sync.values()), sync
 
     compiled = report['compile']
     assert compiled['graph_breaks'] == 0, compiled['break_reasons']

@@ -1,7 +1,7 @@
 """What CLCR costs: neck and full-model training steps, torch.compile, FLOPs.
 
     python tools/analysis/benchmark.py [--quick] [--device cpu|cuda]
-        [--sections neck model compile flops] [--out FILE.json]
+        [--sections neck model sync compile flops] [--out FILE.json]
         [--batch N] [--tokens T ...] [--dims D ...] [--modalities M ...]
         [--dtypes fp32 bf16] [--repeats R] [--model-batch N]
         [--frame-size S] [--audio-size F T] [--compile-tokens T]
@@ -21,8 +21,17 @@ Sections (each a table on stdout and a key of the JSON file):
   optimisation). Time, samples/s, peak memory, ratio to ``dense``.
 * ``model``: one SGD training step of the two-ResNet-18 audio-visual
   recognizer (3 RGB frames and a 1-channel log-mel image per sample) with
-  the CLCR neck vs the concat neck (the repository's configs); ratio to
-  ``concat``.
+  the CLCR neck vs the concat neck (the repository's configs; ``clcr`` with
+  ``--orthogonal-map``, ``clcr_<other map>`` with the other one, and with
+  ``--compile-model`` ``clcr_compiled_neck``); ratio to ``concat``.
+* ``sync``: whether a training step reads a tensor value on the host
+  (:func:`~clcr_plugin.analysis.forbid_host_sync`; on CUDA also
+  ``torch.cuda.set_sync_debug_mode('error')``), after two warm-up steps:
+  the CLCR neck's step with its diagnostics read as tensors, and the
+  recognizer's step (backbones, neck, cross-entropy on the device, SGD)
+  for CLCR and concat. mmengine's loop adds its own reads outside these
+  steps (the logged losses, mmaction2's accuracy in the head, the loss
+  guard of :class:`MultiModalRecognizer`), once per iteration for every neck.
 * ``compile``: ``torch._dynamo.explain`` of the CLCR neck (graphs, graph
   breaks and their reasons), then ``torch.compile`` (inductor): time of the
   first training step (compilation) and eager/compiled step times.
@@ -35,10 +44,12 @@ Sections (each a table on stdout and a key of the JSON file):
 Timing: variants of one setting run interleaved (one step each per
 repetition, order rotated) after a warm-up; ratios are medians of
 per-repetition ratios, so load from other processes falls on all variants
-alike. CUDA: events around each step after a synchronisation, peak memory from
-the caching allocator. CPU: ``perf_counter``; peak memory is the peak of live
-tensor bytes created in the step (a ``TorchDispatchMode`` tracker), not the
-process's RSS. ``--quick`` is a small preset (under 3 minutes on 2 idle CPU
+alike. ``aten_ops``: ATen operators one step dispatches (on CPU forward and
+backward), at least one kernel launch each on a GPU. CUDA: events around
+each step after a synchronisation, peak memory from the caching allocator.
+CPU: ``perf_counter``; peak memory is the peak of live tensor bytes
+created in the step (a ``TorchDispatchMode`` tracker), not the process's
+RSS. ``--quick`` is a small preset (under 3 minutes on 2 idle CPU
 cores): batch 8, d 256, 2 modalities, 16 and 64 tokens, a 2-sample model
 step at 64x64 frames, and ``torch.compile`` with the ``aot_eager`` backend
 (inductor's C++ compilation alone takes minutes on a CPU).
@@ -62,7 +73,8 @@ from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
 import clcr_plugin  # noqa: F401  (registers the plug-in's modules)
-from clcr_plugin.analysis import (count_flops, interleaved_timings,
+from clcr_plugin.analysis import (HostSyncError, count_flops, count_ops,
+                                  forbid_host_sync, interleaved_timings,
                                   parameter_count, peak_memory,
                                   summarise_timings)
 from clcr_plugin.models.necks import (CLCRFusion, ConcatFusion,
@@ -107,7 +119,7 @@ REFERENCE_BIAS_LIMIT = 2 * 2**30
 def neck_variants(d: int,
                   modalities: List[str],
                   tokens: int,
-                  orthogonal_map: str = 'matrix_exp'
+                  orthogonal_map: str = 'cayley'
                   ) -> Dict[str, torch.nn.Module]:
     """The necks compared on ``tokens`` tokens per level, width ``d``; CLCR's
     bases use ``orthogonal_map``."""
@@ -173,6 +185,9 @@ def measure(steps: Dict[str, Callable[[], None]], baseline: str, batch: int,
         row['samples_per_s'] = batch / row['median_s']
         peak = peak_memory(steps[name], device)
         row['peak_bytes'], row['memory_method'] = peak['bytes'], peak['method']
+        # a dispatch mode would run a compiled step eagerly: not counted
+        row['aten_ops'] = None if 'compiled' in name else count_ops(
+            steps[name])
     base_bytes = max(rows[baseline]['peak_bytes'], 1)
     for row in rows.values():
         row['memory_ratio'] = row['peak_bytes'] / base_bytes
@@ -225,8 +240,19 @@ def bench_necks(args, device: torch.device) -> List[Dict]:
     return results
 
 
-def build_recognizer(kind: str, args, device: torch.device):
+ORTHOGONAL_MAPS = ('cayley', 'matrix_exp')
+
+
+def build_recognizer(kind: str,
+                     args,
+                     device: torch.device,
+                     orthogonal_map: str = None):
+    """The synthetic config's recognizer for ``kind`` (``clcr`` or
+    ``concat``) at the benchmark's input sizes; ``orthogonal_map`` overrides
+    CLCR's."""
     cfg = Config.fromfile(CONFIGS[kind])
+    if orthogonal_map is not None:
+        cfg.model.neck.orthogonal_map = orthogonal_map
     cfg.model.dry_run_inputs = dict(
         rgb=(3, args.frame_size, args.frame_size), audio=(1, *args.audio_size))
     with DefaultScope.overwrite_default_scope('mmaction'):
@@ -270,7 +296,17 @@ def model_step(model, inputs, samples, dtype: str, device: torch.device):
 
 
 def bench_models(args, device: torch.device) -> List[Dict]:
-    models = {k: build_recognizer(k, args, device) for k in CONFIGS}
+    other_map = [m for m in ORTHOGONAL_MAPS if m != args.orthogonal_map][0]
+    models = dict(
+        clcr=build_recognizer('clcr', args, device, args.orthogonal_map),
+        concat=build_recognizer('concat', args, device))
+    models[f'clcr_{other_map}'] = build_recognizer('clcr', args, device,
+                                                   other_map)
+    if args.compile_model:
+        compiled = build_recognizer('clcr', args, device, args.orthogonal_map)
+        compiled.neck = torch.compile(
+            compiled.neck, backend=args.compile_backend)
+        models['clcr_compiled_neck'] = compiled
     inputs, samples = model_inputs(args, device,
                                    models['clcr'].cls_head.num_classes)
     results = []
@@ -290,6 +326,76 @@ def bench_models(args, device: torch.device) -> List[Dict]:
                 **row) for name, row in rows.items()
         ]
         print_rows(results[-len(rows):], 'model')
+    return results
+
+
+def sync_check(step: Callable[[], None],
+               warmup: int = 2,
+               steps: int = 3) -> Dict:
+    """``dict(host_sync_free=..., error=...)`` for ``steps`` calls of
+    ``step`` under :func:`forbid_host_sync`, after ``warmup`` free calls
+    (lazy initialisation, e.g. cuDNN's, may synchronise once)."""
+    for _ in range(warmup):
+        step()
+    try:
+        with forbid_host_sync():
+            for _ in range(steps):
+                step()
+    except (HostSyncError, RuntimeError) as error:
+        return dict(host_sync_free=False, error=str(error).splitlines()[0])
+    return dict(host_sync_free=True, error=None)
+
+
+def bench_sync(args, device: torch.device) -> List[Dict]:
+    """Host reads in the CLCR neck's step and in the recognizer's step."""
+    tokens, names = args.compile_tokens, ['m0', 'm1']
+    feats = level_features(args.batch, tokens, names, device)
+    neck = neck_variants(args.dims[0], names, tokens,
+                         args.orthogonal_map)['clcr'].to(device)
+    neck_train = neck_step(neck, feats, args.dtypes[-1], device)
+
+    def neck_with_diagnostics() -> None:
+        neck_train()
+        neck.diagnostic_scalars()
+
+    results = [
+        dict(
+            step='clcr neck (forward, backward, diagnostics)',
+            dtype=args.dtypes[-1],
+            **sync_check(neck_with_diagnostics))
+    ]
+    for kind in CONFIGS:
+        model = build_recognizer(
+            kind, args, device,
+            args.orthogonal_map if kind == 'clcr' else None)
+        inputs, samples = model_inputs(args, device,
+                                       model.cls_head.num_classes)
+        labels = torch.stack([s.gt_label for s in samples]).view(-1).to(device)
+        optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+        model.train()
+
+        def step() -> None:
+            optimizer.zero_grad(set_to_none=True)
+            with torch.autocast(
+                    device.type,
+                    dtype=torch.bfloat16,
+                    enabled=args.dtypes[-1] == 'bf16'):
+                fused, aux, views = model.extract_feat(inputs, samples)
+                scores = model.cls_head(fused, num_segs=views)
+            loss = torch.nn.functional.cross_entropy(
+                scores.float(), labels) + sum(aux.values())
+            loss.backward()
+            optimizer.step()
+
+        results.append(
+            dict(
+                step=f'{kind} recognizer (backbones, neck, cross-entropy, '
+                'SGD)',
+                dtype=args.dtypes[-1],
+                **sync_check(step)))
+    for row in results:
+        print(f"sync: {row['step']}, {row['dtype']}: "
+              f"{'no host read' if row['host_sync_free'] else row['error']}")
     return results
 
 
@@ -404,11 +510,12 @@ COLUMNS = dict(
     neck=[('neck', '{}'), ('d', '{}'), ('modalities', '{}'),
           ('tokens_per_level', '{}'), ('dtype', '{}'), ('median_s', '{:.4f}'),
           ('samples_per_s', '{:.1f}'), ('ratio', '{:.2f}'),
-          ('peak_bytes', '{:.3e}'), ('memory_ratio', '{:.2f}')],
+          ('peak_bytes', '{:.3e}'), ('memory_ratio', '{:.2f}'),
+          ('aten_ops', '{}')],
     model=[('model', '{}'), ('dtype', '{}'), ('batch', '{}'),
            ('median_s', '{:.4f}'), ('samples_per_s', '{:.1f}'),
            ('ratio', '{:.2f}'), ('peak_bytes', '{:.3e}'),
-           ('memory_ratio', '{:.2f}')],
+           ('memory_ratio', '{:.2f}'), ('aten_ops', '{}')],
     flops=[('model', '{}'), ('part', '{}'), ('gflops_per_sample', '{:.4f}'),
            ('params', '{:,}')])
 
@@ -431,8 +538,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--sections',
         nargs='+',
-        default=['neck', 'model', 'compile', 'flops'],
-        choices=['neck', 'model', 'compile', 'flops'])
+        default=['neck', 'model', 'sync', 'compile', 'flops'],
+        choices=['neck', 'model', 'sync', 'compile', 'flops'])
     parser.add_argument('--out', default='work_dirs/benchmark/benchmark.json')
     parser.add_argument('--batch', type=int)
     parser.add_argument('--tokens', type=int, nargs='+')
@@ -446,10 +553,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--compile-tokens', type=int)
     parser.add_argument(
         '--orthogonal-map',
-        default='matrix_exp',
-        choices=['matrix_exp', 'cayley'],
+        default='cayley',
+        choices=['cayley', 'matrix_exp'],
         help="CLCR's Stiefel parametrisation in the neck sections (the "
-        'default: matrix_exp; cayley is ~15x cheaper)')
+        'default: cayley, sync-free; matrix_exp synchronises on CUDA)')
+    parser.add_argument(
+        '--compile-model',
+        action='store_true',
+        help='model section: also time CLCR with its neck compiled '
+        '(torch.compile, --compile-backend)')
     parser.add_argument(
         '--compile-backend',
         help='torch.compile backend: inductor (full preset) or aot_eager '
@@ -484,6 +596,7 @@ def main(argv=None) -> Dict:
     sections = dict(
         neck=bench_necks,
         model=bench_models,
+        sync=bench_sync,
         compile=bench_compile,
         flops=bench_flops)
     for name in args.sections:

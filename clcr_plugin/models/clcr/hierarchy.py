@@ -122,9 +122,11 @@ class TokenAdapter(nn.Module):
                 raise ValueError(
                     'padding masks are only supported for sequence inputs (N, '
                     'T, C)')
-            pool = F.adaptive_avg_pool2d if len(
-                self.grid) == 2 else F.adaptive_avg_pool3d
-            tokens = pool(x, self.grid).flatten(2).transpose(1, 2)  # (N, n, C)
+            if tuple(x.shape[2:]) != tuple(self.grid):
+                pool = F.adaptive_avg_pool2d if len(
+                    self.grid) == 2 else F.adaptive_avg_pool3d
+                x = pool(x, self.grid)
+            tokens = x.flatten(2).transpose(1, 2)  # (N, n, C)
             return tokens, torch.ones(
                 tokens.shape[:2], dtype=torch.bool, device=x.device)
 
@@ -134,6 +136,10 @@ class TokenAdapter(nn.Module):
         elif mask.shape != (N, T):
             raise ValueError(f'sequence mask must have shape {(N, T)}, got '
                              f'{tuple(mask.shape)}')
+        if T == self.grid[0]:
+            # Pooling to the same length is the identity (and CUDA's adaptive
+            # pooling backward fails on very long sequences).
+            return x.masked_fill(~mask.unsqueeze(-1), 0), mask
         valid = mask.to(x.dtype).unsqueeze(1)  # (N, 1, T)
         summed = F.adaptive_avg_pool1d(
             x.transpose(1, 2) * valid, self.grid[0])  # (N, C, t)

@@ -54,7 +54,7 @@ class IntraCED(nn.Module):
                  budget: Mapping = None,
                  dropout: float = 0.0,
                  split: bool = True,
-                 orthogonal_map: str = 'matrix_exp') -> None:
+                 orthogonal_map: str = 'cayley') -> None:
         super().__init__()
         self.split = split
         self.bases = SharedPrivateBases(embed_dim, shared_dim, private_dim,

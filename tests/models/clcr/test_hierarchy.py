@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
 from clcr_plugin.models.clcr import (SemanticHierarchyEncoder, TokenAdapter,
                                      default_grid, feature_channels)
@@ -37,6 +38,33 @@ def test_sequence_pooling_ignores_padding_and_masks_empty_bins():
     assert token_mask.tolist() == [[True, True, False, False]]
     out, _ = adapter(x, mask)
     assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize('shape,grid', [((3, 5, 4), (5, )),
+                                        ((3, 4, 2, 3), (2, 3)),
+                                        ((3, 4, 2, 2, 3), (2, 2, 3))])
+def test_pooling_to_the_input_size_is_the_identity(shape, grid):
+    adapter = TokenAdapter(4, 8, grid)
+    torch.manual_seed(0)
+    x = torch.randn(*shape)
+    mask = None
+    if len(grid) == 1:
+        mask = torch.tensor([[True] * 5, [True] * 3 + [False] * 2,
+                             [False] * 5])
+    tokens, token_mask = adapter.pool(x, mask)
+    if len(grid) == 1:
+        valid = mask.unsqueeze(1).float()
+        pooled = F.adaptive_avg_pool1d(x.transpose(1, 2) * valid, 5)
+        expected = (pooled / F.adaptive_avg_pool1d(valid, 5).clamp_min(1e-6))
+        expected_mask = mask
+    else:
+        pool = F.adaptive_avg_pool2d if len(grid) == 2 else \
+            F.adaptive_avg_pool3d
+        expected = pool(x, grid).flatten(2)
+        expected_mask = torch.ones(3, expected.shape[-1], dtype=torch.bool)
+    torch.testing.assert_close(
+        tokens, expected.transpose(1, 2), rtol=0, atol=0)
+    assert torch.equal(token_mask, expected_mask)
 
 
 def test_wrong_input_kind_is_a_clear_error():

@@ -1,7 +1,10 @@
 import pytest
 import torch
+from torch import nn
+from torch.nn.utils.parametrizations import orthogonal
 
 from clcr_plugin.models.clcr import SharedPrivateBases
+from clcr_plugin.models.clcr.subspaces import orthogonal_linear
 
 
 def assert_bases_orthogonal(bases: SharedPrivateBases, names):
@@ -82,3 +85,47 @@ def test_invalid_dims_raise_with_values():
     with pytest.raises(
             ValueError, match='shared_dim=12, private_dim=8, embed_dim=16'):
         SharedPrivateBases(16, 12, 8, ['a'])
+
+
+@pytest.mark.parametrize('in_features,out_features', [(6, 6), (3, 5), (5, 3)])
+def test_sync_free_cayley_equals_torch_cayley(in_features, out_features):
+    torch.manual_seed(0)
+    ref = orthogonal(
+        nn.Linear(in_features, out_features, bias=False),
+        orthogonal_map='cayley')
+    ours = orthogonal_linear(in_features, out_features, 'cayley')
+    assert ours.state_dict().keys() == ref.state_dict().keys()
+    with torch.no_grad():  # away from the identity the trivialisation starts
+        for p in ref.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(4, in_features)
+    ref(x).pow(2).sum().backward()
+    ours(x).pow(2).sum().backward()
+    assert torch.equal(ours.weight, ref.weight)
+    for p, q in zip(ours.parameters(), ref.parameters()):
+        assert torch.equal(p.grad, q.grad)
+    w = ours.weight if out_features >= in_features else ours.weight.T
+    torch.testing.assert_close(
+        w.T @ w, torch.eye(min(in_features, out_features)), atol=1e-5, rtol=0)
+
+
+def test_checkpoint_records_the_map_and_refuses_the_other_one():
+    cayley = SharedPrivateBases(8, 4, 2, ['a', 'b'])
+    assert cayley.orthogonal_map == 'cayley'  # the default
+    exp = SharedPrivateBases(8, 4, 2, ['a', 'b'], orthogonal_map='matrix_exp')
+    state = cayley.state_dict()
+    assert int(state['orthogonal_map_id']) == 0  # cayley
+    SharedPrivateBases(8, 4, 2, ['a', 'b']).load_state_dict(state)
+    with pytest.raises(
+            ValueError,
+            match=r"orthogonal_map_id: the checkpoint's Stiefel bases use "
+            r"orthogonal_map='cayley', this model 'matrix_exp'"):
+        exp.load_state_dict(state)
+
+
+def test_a_checkpoint_without_the_map_warns_that_it_was_matrix_exp():
+    state = SharedPrivateBases(8, 4, 2, ['a']).state_dict()
+    del state['orthogonal_map_id']  # saved before the map was recorded
+    with pytest.warns(UserWarning, match="used 'matrix_exp'"):
+        SharedPrivateBases(8, 4, 2, ['a']).load_state_dict(state, strict=False)
