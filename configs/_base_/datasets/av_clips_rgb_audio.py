@@ -31,6 +31,24 @@ val_pipeline = [
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
 ] + format_audio_and_pack
 test_pipeline = val_pipeline
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, pipeline=val_pipeline, test_mode=True))
+test_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, pipeline=test_pipeline, test_mode=True))
 
 val_evaluator = [dict(type='AccMetric'), dict(type='MacroF1Metric')]
 test_evaluator = val_evaluator

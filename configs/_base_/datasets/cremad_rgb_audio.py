@@ -5,34 +5,8 @@ _base_ = ['av_clips_rgb_audio.py']
 data_root = 'data/cremad'
 data_prefix = dict(video=data_root, audio=f'{data_root}/audio_logmel')
 train_dataloader = dict(
-    batch_size=64,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type={{_base_.dataset_type}},
-        ann_file=f'{data_root}/train.json',
-        data_prefix=data_prefix,
-        pipeline={{_base_.train_pipeline}}))
+    dataset=dict(ann_file=f'{data_root}/train.json', data_prefix=data_prefix))
 val_dataloader = dict(
-    batch_size=64,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type={{_base_.dataset_type}},
-        ann_file=f'{data_root}/val.json',
-        data_prefix=data_prefix,
-        pipeline={{_base_.val_pipeline}},
-        test_mode=True))
+    dataset=dict(ann_file=f'{data_root}/val.json', data_prefix=data_prefix))
 test_dataloader = dict(
-    batch_size=64,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type={{_base_.dataset_type}},
-        ann_file=f'{data_root}/test.json',
-        data_prefix=data_prefix,
-        pipeline={{_base_.test_pipeline}},
-        test_mode=True))
+    dataset=dict(ann_file=f'{data_root}/test.json', data_prefix=data_prefix))
