@@ -18,14 +18,18 @@ def load_benchmark():
 
 
 @pytest.mark.slow  # ~35 s of CPU: two recognizers, a dynamo compile
-def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys):
+def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys,
+                                                      tiny_av_set):
     out = tmp_path / 'bench.json'
     load_benchmark().main([
         '--quick', '--device', 'cpu', '--out',
         str(out), '--batch', '2', '--tokens', '4', '--dims', '32',
         '--modalities', '2', '3', '--dtypes', 'fp32', 'bf16', '--repeats', '2',
         '--model-batch', '2', '--frame-size', '16', '--audio-size', '8', '16',
-        '--compile-tokens', '4', '--compile-backend', 'aot_eager'
+        '--compile-tokens', '4', '--compile-backend', 'aot_eager',
+        '--data-workers', '0', '--data-batches', '2', '--data-options',
+        f'train_dataloader.dataset.ann_file={tiny_av_set}/train.json',
+        f'train_dataloader.dataset.data_prefix.video={tiny_av_set}'
     ])
     load_benchmark().main([
         '--quick', '--device', 'cpu', '--out',
@@ -92,5 +96,29 @@ def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys):
     assert concat['mmengine_gmacs'] < clcr['mmengine_gmacs'] < clcr['gflops']
     assert flops['concat', 'neck']['params'] == 0
     assert flops['clcr', 'neck']['gflops'] > 0
+    # the loader's throughput, and against the CLCR step of the same call
+    (data, ) = report['data']
+    assert data['workers'] == 0 and data['batch'] == 16
+    assert data['samples_per_s'] == 2 * 16 / data['seconds']
+    step = max(r['samples_per_s'] for r in models if r['model'] == 'clcr')
+    assert data['loader_over_clcr_step'] == data['samples_per_s'] / step
     printed = capsys.readouterr().out
     assert '| neck | d | modalities |' in printed and 'graph(s)' in printed
+
+
+def test_data_section_times_the_loader_per_worker_count(tmp_path, tiny_av_set):
+    out = tmp_path / 'data.json'
+    load_benchmark().main([
+        '--quick', '--device', 'cpu', '--out',
+        str(out), '--sections', 'data', '--data-workers', '0', '1',
+        '--data-batches', '3', '--data-options',
+        f'train_dataloader.dataset.ann_file={tiny_av_set}/train.json',
+        f'train_dataloader.dataset.data_prefix.video={tiny_av_set}',
+        'train_dataloader.batch_size=4'
+    ])
+    rows = json.loads(out.read_text())['data']
+    assert [(r['workers'], r['batch'], r['batches'])
+            for r in rows] == [(0, 4, 3), (1, 4, 3)]
+    for r in rows:
+        assert r['samples_per_s'] == 3 * 4 / r['seconds']
+        assert 'loader_over_clcr_step' not in r  # no model section ran

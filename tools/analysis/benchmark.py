@@ -1,11 +1,13 @@
 """What CLCR costs: neck and full-model training steps, torch.compile, FLOPs.
 
     python tools/analysis/benchmark.py [--quick] [--device cpu|cuda]
-        [--sections neck model sync compile flops] [--out FILE.json]
+        [--sections neck model sync compile flops data] [--out FILE.json]
         [--batch N] [--tokens T ...] [--dims D ...] [--modalities M ...]
         [--dtypes fp32 bf16] [--repeats R] [--model-batch N]
         [--frame-size S] [--audio-size F T] [--compile-tokens T]
         [--compile-backend inductor|aot_eager|eager]
+        [--data-config CONFIG] [--data-options KEY=VALUE ...]
+        [--data-batches N] [--data-workers W ...]
 
 Sections (each a table on stdout and a key of the JSON file):
 
@@ -35,6 +37,14 @@ Sections (each a table on stdout and a key of the JSON file):
 * ``compile``: ``torch._dynamo.explain`` of the CLCR neck (graphs, graph
   breaks and their reasons), then ``torch.compile`` (inductor): time of the
   first training step (compilation) and eager/compiled step times.
+* ``data``: the training data loader of ``--data-config`` (default: the
+  synthetic CLCR config; ``--data-options`` overrides its settings, e.g.
+  the annotation file) with each ``--data-workers`` count: samples/s over
+  ``--data-batches`` batches after the first (worker start-up) one, and,
+  when the ``model`` section ran in the same call, the ratio of the
+  loader's samples/s to the CLCR training step's (``>= 1``: the pipeline
+  keeps up with that step; meaningful when the config's pipeline produces
+  the model section's input sizes, as a real data set's config does).
 * ``flops``: forward FLOPs (``torch.utils.flop_counter.FlopCounterMode``,
   2 per multiply-add) and parameters of the whole recognizer, its backbones,
   neck and head, for CLCR and concat; for the whole model also mmengine's
@@ -55,6 +65,7 @@ step at 64x64 frames, and ``torch.compile`` with the ``aot_eager`` backend
 (inductor's C++ compilation alone takes minutes on a CPU).
 """
 import argparse
+import copy
 import datetime
 import json
 import os
@@ -68,7 +79,7 @@ import torch
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.analysis import get_model_complexity_info
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
@@ -99,7 +110,9 @@ PRESETS = dict(
         frame_size=224,
         audio_size=[128, 300],
         compile_tokens=256,
-        compile_backend='inductor'),
+        compile_backend='inductor',
+        data_batches=20,
+        data_workers=[0, 4, 8]),
     quick=dict(
         batch=8,
         tokens=[16, 64],
@@ -111,7 +124,9 @@ PRESETS = dict(
         frame_size=64,
         audio_size=[40, 100],
         compile_tokens=16,
-        compile_backend='aot_eager'))
+        compile_backend='aot_eager',
+        data_batches=3,
+        data_workers=[0, 2]))
 # A reference exchange bigger than this (its (N, S, S) fp32 bias) is skipped.
 REFERENCE_BIAS_LIMIT = 2 * 2**30
 
@@ -444,6 +459,43 @@ def bench_compile(args, device: torch.device) -> Dict:
     return result
 
 
+def bench_data(args, device: torch.device) -> List[Dict]:
+    """Throughput of the config's training loader per worker count."""
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(args.data_config)
+    if args.data_options:
+        cfg.merge_from_dict(args.data_options)
+    results = []
+    for workers in args.data_workers:
+        loader_cfg = copy.deepcopy(cfg.train_dataloader)
+        loader_cfg.update(
+            num_workers=workers, persistent_workers=False, pin_memory=False)
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            loader = Runner.build_dataloader(loader_cfg, seed=0)
+        batches = iter(loader)
+        next(batches)  # worker start-up, first decode
+        samples, begin = 0, time.perf_counter()
+        for _ in range(args.data_batches):
+            try:
+                batch = next(batches)
+            except StopIteration:  # a short epoch: start the next one
+                batches = iter(loader)
+                batch = next(batches)
+            samples += len(batch['data_samples'])
+        seconds = time.perf_counter() - begin
+        results.append(
+            dict(
+                config=osp.relpath(args.data_config, ROOT),
+                workers=workers,
+                batch=loader_cfg.batch_size,
+                batches=args.data_batches,
+                seconds=seconds,
+                samples_per_s=samples / seconds))
+        del batches, loader
+    print_rows(results, 'data')
+    return results
+
+
 def mmengine_gflops(model, inputs: Dict[str, torch.Tensor]) -> float:
     """mmengine's (fvcore-style, jit-traced) count of the whole model on the
     same dict inputs, in G multiply-adds (one per MAC, half of
@@ -516,6 +568,8 @@ COLUMNS = dict(
            ('median_s', '{:.4f}'), ('samples_per_s', '{:.1f}'),
            ('ratio', '{:.2f}'), ('peak_bytes', '{:.3e}'),
            ('memory_ratio', '{:.2f}'), ('aten_ops', '{}')],
+    data=[('config', '{}'), ('workers', '{}'), ('batch', '{}'),
+          ('samples_per_s', '{:.1f}')],
     flops=[('model', '{}'), ('part', '{}'), ('gflops_per_sample', '{:.4f}'),
            ('params', '{:,}')])
 
@@ -538,8 +592,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--sections',
         nargs='+',
-        default=['neck', 'model', 'sync', 'compile', 'flops'],
-        choices=['neck', 'model', 'sync', 'compile', 'flops'])
+        default=['neck', 'model', 'sync', 'compile', 'flops', 'data'],
+        choices=['neck', 'model', 'sync', 'compile', 'flops', 'data'])
     parser.add_argument('--out', default='work_dirs/benchmark/benchmark.json')
     parser.add_argument('--batch', type=int)
     parser.add_argument('--tokens', type=int, nargs='+')
@@ -557,6 +611,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=['cayley', 'matrix_exp'],
         help="CLCR's Stiefel parametrisation in the neck sections (the "
         'default: cayley, sync-free; matrix_exp synchronises on CUDA)')
+    parser.add_argument(
+        '--data-config',
+        default=CONFIGS['clcr'],
+        help='data section: the config whose train_dataloader is timed')
+    parser.add_argument(
+        '--data-options',
+        nargs='+',
+        action=DictAction,
+        metavar='KEY=VALUE',
+        help='data section: settings of --data-config to override')
+    parser.add_argument('--data-batches', type=int)
+    parser.add_argument('--data-workers', type=int, nargs='+')
     parser.add_argument(
         '--compile-model',
         action='store_true',
@@ -598,9 +664,18 @@ def main(argv=None) -> Dict:
         model=bench_models,
         sync=bench_sync,
         compile=bench_compile,
-        flops=bench_flops)
+        flops=bench_flops,
+        data=bench_data)
     for name in args.sections:
         report[name] = sections[name](args, device)
+    if 'data' in report and 'model' in report:
+        step = max(r['samples_per_s'] for r in report['model']
+                   if r['model'] == 'clcr')
+        for row in report['data']:
+            row['loader_over_clcr_step'] = row['samples_per_s'] / step
+            print(f"data, {row['workers']} workers: the loader gives "
+                  f"{row['loader_over_clcr_step']:.2f}x the samples/s of "
+                  'the fastest CLCR training step measured')
     report['load_average_end'] = list(os.getloadavg())
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
