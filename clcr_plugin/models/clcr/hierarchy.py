@@ -139,6 +139,7 @@ class TokenAdapter(nn.Module):
         if T == self.grid[0]:
             # Pooling to the same length is the identity (and CUDA's adaptive
             # pooling backward fails on very long sequences).
+            mask = mask.to(torch.bool)
             return x.masked_fill(~mask.unsqueeze(-1), 0), mask
         valid = mask.to(x.dtype).unsqueeze(1)  # (N, 1, T)
         summed = F.adaptive_avg_pool1d(
