@@ -84,10 +84,10 @@ from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
 import clcr_plugin  # noqa: F401  (registers the plug-in's modules)
-from clcr_plugin.analysis import (HostSyncError, count_flops, count_ops,
-                                  forbid_host_sync, interleaved_timings,
-                                  parameter_count, peak_memory,
-                                  summarise_timings)
+from clcr_plugin.analysis import (count_flops, count_ops, forbid_host_sync,
+                                  interleaved_timings, parameter_count,
+                                  peak_memory, summarise_timings)
+from clcr_plugin.models.clcr.subspaces import ORTHOGONAL_MAPS
 from clcr_plugin.models.necks import (CLCRFusion, ConcatFusion,
                                       DenseCrossAttnFusion)
 
@@ -255,9 +255,6 @@ def bench_necks(args, device: torch.device) -> List[Dict]:
     return results
 
 
-ORTHOGONAL_MAPS = ('cayley', 'matrix_exp')
-
-
 def build_recognizer(kind: str,
                      args,
                      device: torch.device,
@@ -290,20 +287,37 @@ def model_inputs(args, device: torch.device, num_classes: int):
     return inputs, samples
 
 
-def model_step(model, inputs, samples, dtype: str, device: torch.device):
+def model_step(model,
+               inputs,
+               samples,
+               dtype: str,
+               device: torch.device,
+               device_loss: bool = False) -> Callable[[], None]:
+    """One SGD training step of ``model``: mmaction2's head loss (its
+    accuracy is read on the host), or with ``device_loss`` a cross-entropy
+    computed on the device (the step the sync check needs)."""
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     model.train()
+    labels = torch.stack([s.gt_label for s in samples]).view(-1).to(device)
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        # MultiModalRecognizer.loss with the head outside autocast: mmaction's
-        # head turns bf16 scores into numpy for its accuracy, which fails.
         with torch.autocast(
                 device.type, dtype=torch.bfloat16, enabled=dtype == 'bf16'):
             fused, aux, views = model.extract_feat(inputs, samples)
-        losses = dict(
-            model.cls_head.loss(fused.float(), samples, num_segs=views), **aux)
-        loss = sum(v for k, v in losses.items() if k.startswith('loss'))
+            if device_loss:
+                scores = model.cls_head(fused, num_segs=views)
+        if device_loss:
+            loss = torch.nn.functional.cross_entropy(
+                scores.float(), labels) + sum(aux.values())
+        else:
+            # MultiModalRecognizer.loss with the head outside autocast:
+            # mmaction's head turns bf16 scores into numpy for its accuracy,
+            # which fails.
+            losses = dict(
+                model.cls_head.loss(fused.float(), samples, num_segs=views),
+                **aux)
+            loss = sum(v for k, v in losses.items() if k.startswith('loss'))
         loss.backward()
         optimizer.step()
 
@@ -356,7 +370,7 @@ def sync_check(step: Callable[[], None],
         with forbid_host_sync():
             for _ in range(steps):
                 step()
-    except (HostSyncError, RuntimeError) as error:
+    except RuntimeError as error:  # HostSyncError, or CUDA's sync check
         return dict(host_sync_free=False, error=str(error).splitlines()[0])
     return dict(host_sync_free=True, error=None)
 
@@ -385,23 +399,8 @@ def bench_sync(args, device: torch.device) -> List[Dict]:
             args.orthogonal_map if kind == 'clcr' else None)
         inputs, samples = model_inputs(args, device,
                                        model.cls_head.num_classes)
-        labels = torch.stack([s.gt_label for s in samples]).view(-1).to(device)
-        optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-        model.train()
-
-        def step() -> None:
-            optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(
-                    device.type,
-                    dtype=torch.bfloat16,
-                    enabled=args.dtypes[-1] == 'bf16'):
-                fused, aux, views = model.extract_feat(inputs, samples)
-                scores = model.cls_head(fused, num_segs=views)
-            loss = torch.nn.functional.cross_entropy(
-                scores.float(), labels) + sum(aux.values())
-            loss.backward()
-            optimizer.step()
-
+        step = model_step(
+            model, inputs, samples, args.dtypes[-1], device, device_loss=True)
         results.append(
             dict(
                 step=f'{kind} recognizer (backbones, neck, cross-entropy, '
@@ -608,7 +607,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--orthogonal-map',
         default='cayley',
-        choices=['cayley', 'matrix_exp'],
+        choices=ORTHOGONAL_MAPS,
         help="CLCR's Stiefel parametrisation in the neck sections (the "
         'default: cayley, sync-free; matrix_exp synchronises on CUDA)')
     parser.add_argument(
