@@ -1,6 +1,6 @@
 """Learnable token budget: which shared tokens take part in the exchange."""
 import math
-from typing import Optional
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -66,10 +66,14 @@ class TokenBudget(nn.Module):
     @property
     def rate(self) -> Tensor:
         """Participation rate ``r`` (scalar)."""
+        return self.rate_of_logits(self.rate_logit)
+
+    def rate_of_logits(self, logits: Tensor) -> Tensor:
+        """``r`` for rate logits of any shape (this budget's bounds)."""
         if self.fixed_rate is not None:  # filled on the device, no copy
-            return torch.full_like(self.rate_logit, self.fixed_rate)
-        return self.min_rate + (self.max_rate - self.min_rate) * torch.sigmoid(
-            self.rate_logit)
+            return torch.full_like(logits, self.fixed_rate)
+        return self.min_rate + (self.max_rate -
+                                self.min_rate) * torch.sigmoid(logits)
 
     def max_tokens(self, num_tokens: int) -> int:
         """Static bound ``k`` on the non-zero gates among ``num_tokens``
@@ -89,13 +93,58 @@ class TokenBudget(nn.Module):
         Returns:
             (N, T) gates in [0, 1] summing to ``r * T_valid`` per sample.
         """
-        if self.fixed_rate == 1.0:  # dense: the projection's only solution
-            return mask.to(shared.dtype)
-        scores = F.softplus(self.scale_param) * shared.norm(dim=-1)  # (N, T)
-        budget = self.rate * mask.sum(-1).to(shared.dtype)  # (N,)
-        k = self.max_tokens(scores.shape[-1])
-        if k < scores.shape[-1]:  # only the k best valid tokens may open
-            best = scores.masked_fill(~mask, float('-inf')).topk(
-                k, dim=-1, sorted=False).indices  # (N, k)
-            mask = mask & torch.zeros_like(mask).scatter(-1, best, True)
-        return capped_simplex_projection(scores, budget, mask)
+        return level_gates([self], shared[None, None], mask[None, None],
+                           [[shared.shape[1]]])[0, 0]
+
+
+def _open_bounds(budgets: Sequence[TokenBudget],
+                 lengths: Sequence[Sequence[int]]) -> List[List[int]]:
+    return [[b.max_tokens(t) for t in row] for b, row in zip(budgets, lengths)]
+
+
+def max_open_tokens(budgets: Sequence[TokenBudget],
+                    lengths: Sequence[Sequence[int]]) -> int:
+    """The largest static bound ``k`` over levels and modalities (see
+    :func:`level_gates`)."""
+    return max(max(row) for row in _open_bounds(budgets, lengths))
+
+
+def level_gates(budgets: Sequence[TokenBudget], shared: Tensor, mask: Tensor,
+                lengths: Sequence[Sequence[int]]) -> Tensor:
+    """Gates of ``L`` levels and ``M`` modalities in one projection.
+
+    Args:
+        budgets: the levels' :class:`TokenBudget`, built alike (same bounds
+            or fixed rate; each has its own rate and scale).
+        shared: (L, M, N, T, d_sh) shared tokens, zero-padded to ``T``.
+        mask: (L, M, N, T) bool, False for padding or an absent modality.
+        lengths: ``lengths[l][m]``, the tokens of level ``l`` and modality
+            ``m`` before padding (their static bound is
+            ``budgets[l].max_tokens(lengths[l][m])``).
+
+    Returns:
+        (L, M, N, T) gates, each (level, modality, sample) row the gates of a
+        separate :class:`TokenBudget` call.
+    """
+    head = budgets[0]
+    if head.fixed_rate == 1.0:  # dense: the projection's only solution
+        return mask.to(shared.dtype)
+    L = len(budgets)
+    scale = F.softplus(torch.stack([b.scale_param for b in budgets]))
+    scores = scale.view(L, 1, 1, 1) * shared.norm(dim=-1)  # (L, M, N, T)
+    rate = head.rate_of_logits(torch.stack([b.rate_logit for b in budgets]))
+    budget = rate.view(L, 1, 1) * mask.sum(-1).to(shared.dtype)  # (L, M, N)
+    bounds = _open_bounds(budgets, lengths)
+    if any(k < t for row, ks in zip(lengths, bounds)
+           for t, k in zip(row, ks)):  # only the k best valid tokens open
+        flat = [k for ks in bounds for k in ks]
+        ranked = scores.masked_fill(~mask, float('-inf')).topk(
+            max(flat), dim=-1, sorted=len(set(flat)) > 1).indices
+        allowed = torch.ones_like(ranked, dtype=torch.bool)
+        if len(set(flat)) > 1:  # rank < k of the row's level and modality
+            limit = torch.stack([shared.new_full((), k) for k in flat])
+            rank = torch.arange(ranked.shape[-1], device=shared.device)
+            allowed = rank < limit.view(L, -1, 1, 1)
+        mask = mask & torch.zeros_like(mask).scatter(-1, ranked,
+                                                     allowed.expand_as(ranked))
+    return capped_simplex_projection(scores, budget, mask)

@@ -6,12 +6,12 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import torch
 from torch import Tensor, nn
 
+from .exchange import stack_padded
 from .fused_norm import FusedFeatureNorm
 from .hierarchy import SemanticHierarchyEncoder
 from .inter_cad import InterCAD
-from .intra_ced import IntraCED
-from .losses import (intra_level_loss, level_mixing_loss,
-                     private_redundancy_loss, shared_private_leakage_loss)
+from .intra_ced import IntraCED, co_exchange
+from .losses import level_mixing_loss, separation_losses
 from .modality_order import canonical_order
 from .summary_memory import SummaryMemory
 
@@ -301,30 +301,29 @@ class CLCR(nn.Module):
                 device, torch.bool) for m in names],
                             dim=1)  # (N, M_given)
 
-        shared, shared_before, private, rates = [], [], [], []
-        for level, intra in enumerate(self.levels):
-            masks_l = {
-                m: encoded[m][level][1] & avail[:, i:i + 1]
-                for i, m in enumerate(names)
-            }
-            out = intra({m: encoded[m][level][0] for m in names}, masks_l)
-
-            def summaries(
-                tokens: Dict[str, Tensor]
-            ) -> Tensor:  # (N, M_given, D) token means per modality
-                return torch.stack(
-                    [masked_token_mean(tokens[m], masks_l[m]) for m in names],
-                    1)
-
-            shared.append(summaries(out.shared))
-            shared_before.append(summaries(out.shared_before))
-            private.append(summaries(out.private))
-            gate_sum = sum(out.gates[m].sum(-1) for m in names)  # (N,)
-            valid = sum(masks_l[m].sum(-1) for m in names).to(gate_sum.dtype)
-            rates.append(gate_sum.sum() / valid.sum().clamp_min(1.0))
-        shared_t = torch.stack(shared, 2)  # (N, M_given, L, d_sh)
-        shared_before_t = torch.stack(shared_before, 2)
-        private_t = torch.stack(private, 2)  # (N, M_given, L, d_pr)
+        lengths = [[encoded[m][lv][0].shape[1] for m in names]
+                   for lv in range(self.num_levels)]  # lengths[l][m]
+        T = max(max(row) for row in lengths)
+        tokens = stack_padded([
+            encoded[m][lv][0] for lv in range(self.num_levels) for m in names
+        ], T)
+        mask = stack_padded([
+            encoded[m][lv][1] for lv in range(self.num_levels) for m in names
+        ], T)
+        L, M_given = self.num_levels, len(names)
+        tokens = tokens.view(L, M_given, *tokens.shape[1:])  # (L, M, N, T, d)
+        mask = mask.view(L, M_given, N, T) & avail.T[None, :, :, None]
+        out = co_exchange(self.levels, tokens, mask, lengths, names)
+        # per (level, modality, sample) token means of the three streams
+        means = masked_token_mean(
+            torch.cat([out.shared, out.shared_before, out.private],
+                      -1).flatten(0, 2),
+            mask.flatten(0, 2)).view(L, M_given, N, -1).permute(2, 1, 0, 3)
+        d_sh = out.shared.shape[-1]
+        shared_t, shared_before_t, private_t = means.split(
+            [d_sh, d_sh, out.private.shape[-1]], -1)  # (N, M_given, L, .)
+        rates = out.gates.sum((1, 2, 3)) / mask.sum(
+            (1, 2, 3)).to(out.gates.dtype).clamp_min(1.0)  # (L,)
 
         # InterCAD sees every configured modality (absent ones zero and
         # masked),
@@ -352,20 +351,11 @@ class CLCR(nn.Module):
             for k, v in raw.items()
         }
         diagnostics = {
-            'participation_rate':
-            torch.stack(rates).detach(),
-            'budget_rate':
-            torch.stack([
-                intra.budget.rate
-                if intra.budget is not None else shared_t.new_ones(())
-                for intra in self.levels
-            ]).detach(),
-            'omega':
-            agg.omega.detach(),
-            'modality_weights':
-            agg.modality_weights.detach(),
-            'eta':
-            agg.eta.detach(),
+            'participation_rate': rates.detach(),
+            'budget_rate': self._budget_rates().detach(),
+            'omega': agg.omega.detach(),
+            'modality_weights': agg.modality_weights.detach(),
+            'eta': agg.eta.detach(),
             **{
                 f'reg_{k}': v.detach()
                 for k, v in raw.items()
@@ -374,6 +364,15 @@ class CLCR(nn.Module):
         return CLCROutput(
             self.output_norm(agg.fused), losses, diagnostics, summaries_all,
             self.modality_names)
+
+    def _budget_rates(self) -> Tensor:
+        """(L,) the levels' participation rates ``r_l`` (1 without a
+        budget)."""
+        head = self.levels[0].budget
+        if head is None:
+            return self.aggregator.anchors.new_ones(self.num_levels)
+        return head.rate_of_logits(
+            torch.stack([lv.budget.rate_logit for lv in self.levels]))
 
     def _regularisers(self, streams: Dict[str, Tensor], omega: Tensor,
                       names: List[str]) -> Dict[str, Tensor]:
@@ -400,17 +399,10 @@ class CLCR(nn.Module):
                             for m in names], 1)
             for k, v in streams.items()
         }  # the given modalities, sliced on the device
-        return {
-            'intra':
-            intra_level_loss(s['shared_before'], s['private'], s['available']),
-            'pr':
-            private_redundancy_loss(s['private'], s['available']),
-            'sp':
-            shared_private_leakage_loss(s['shared'], s['private'],
-                                        s['available']),
-            'mix':
-            level_mixing_loss(omega),
-        }
+        return dict(
+            separation_losses(s['shared_before'], s['shared'], s['private'],
+                              s['available']),
+            mix=level_mixing_loss(omega))
 
 
 def clcr_arguments() -> Dict[str, inspect.Parameter]:

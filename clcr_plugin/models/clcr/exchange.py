@@ -112,20 +112,103 @@ def select_open_tokens(x: Tensor, gates: Tensor,
     key.
 
     Args:
-        x: (N, T, D) tokens.
-        gates: (N, T) gates.
+        x: (..., T, D) tokens.
+        gates: (..., T) gates.
         keep: tokens kept, ``<= T``.
 
     Returns:
-        tokens (N, keep, D), their gates (N, keep), and their indices (N, keep)
-        into T (None when ``keep == T``: nothing is gathered).
+        tokens (..., keep, D), their gates (..., keep), and their indices
+        (..., keep) into T (None when ``keep >= T``: nothing is gathered).
     """
-    if keep >= x.shape[1]:
+    if keep >= x.shape[-2]:
         return x, gates, None
-    idx = gates.topk(keep, dim=1, sorted=False).indices  # (N, keep)
-    return (x.gather(1,
-                     idx.unsqueeze(-1).expand(-1, -1, x.shape[-1])),
-            gates.gather(1, idx), idx)
+    idx = gates.topk(keep, dim=-1, sorted=False).indices  # (..., keep)
+    return (x.gather(-2,
+                     idx.unsqueeze(-1).expand(*idx.shape, x.shape[-1])),
+            gates.gather(-1, idx), idx)
+
+
+def _stacked_linear(layers: Sequence[nn.Linear], x: Tensor) -> Tensor:
+    """``L`` linear layers at once: (L, R, in) -> (L, R, out)."""
+    weight = torch.stack([layer.weight for layer in layers])  # (L, out, in)
+    bias = torch.stack([layer.bias for layer in layers])  # (L, out)
+    return torch.baddbmm(bias.unsqueeze(1), x, weight.mT)
+
+
+def exchange_messages(exchanges: Sequence['SharedExchange'],
+                      shared: Tensor,
+                      gates: Tensor,
+                      keep: Optional[int] = None) -> Tensor:
+    """Gated messages of ``L`` levels' exchanges in one attention call.
+
+    Only the ``keep`` tokens with the largest gates of each (level, modality,
+    sample) take part (:func:`select_open_tokens`); each modality's queries
+    attend to the other modalities' keys only (no same-modality block is
+    computed), the gates weighting the values
+    (:func:`gated_cross_attention`); each level uses its own projections.
+
+    Args:
+        exchanges: the levels' :class:`SharedExchange`, built alike.
+        shared: (L, M, N, T, D) shared tokens (zero-padded, gate 0).
+        gates: (L, M, N, T) gates in [0, 1].
+        keep: static bound on the non-zero gates of a row; None keeps every
+            token.
+
+    Returns:
+        (L, M, N, T, D) messages ``alpha_t * Attn(...)``; zero for a token
+        whose sample has no other modality with an open token.
+    """
+    L, M, N, T, D = shared.shape
+    if M < 2:  # no other modality to query
+        return shared * 0.0
+    x, g, idx = select_open_tokens(shared, gates, T if keep is None else keep)
+    K, head = x.shape[3], exchanges[0]
+    h = head.num_heads
+    q, k, v = _stacked_linear(
+        [e.qkv for e in exchanges],
+        x.reshape(L, M * N * K,
+                  D)).view(L, M, N, K, 3, h,
+                           D // h).permute(4, 0, 1, 2, 5, 3,
+                                           6)  # each (L, M, N, h, K, d_h)
+    others = other_modalities(M, x.device).flatten()  # (M * (M - 1),)
+
+    def keys_of_others(t: Tensor) -> Tensor:
+        # (L, M, N, h, K, e) -> (L * M * N, h, (M - 1) * K, e)
+        t = t.index_select(1, others).view(L, M, M - 1, N, h, K, -1)
+        return t.permute(0, 1, 3, 4, 2, 5, 6).reshape(L * M * N, h,
+                                                      (M - 1) * K, -1)
+
+    key_gates = g.index_select(1, others).view(L, M, M - 1, N, K).permute(
+        0, 1, 3, 2, 4).reshape(L * M * N, (M - 1) * K)
+    attended = gated_cross_attention(
+        q.reshape(L * M * N, h, K, D // h),
+        keys_of_others(k),
+        keys_of_others(v),
+        key_gates,
+        dropout_p=head.dropout if head.training else 0.0)
+    attended = attended.view(L, M, N, h, K, D // h).transpose(3, 4)
+    open_m = (g > 0).any(-1)  # (L, M, N)
+    has_keys = (open_m.sum(1, keepdim=True) - open_m.long()) > 0
+    messages = _stacked_linear(
+        [e.out for e in exchanges], attended.reshape(L, M * N * K, D)).view(
+            L, M, N, K,
+            D) * (g * has_keys.unsqueeze(-1).to(g.dtype)).unsqueeze(-1)
+    if idx is None:
+        return messages
+    # scatter the kept tokens' messages back
+    return messages.new_zeros(shared.shape).scatter(
+        3,
+        idx.unsqueeze(-1).expand(-1, -1, -1, -1, D), messages)
+
+
+def stack_padded(tokens: Sequence[Tensor], length: int) -> Tensor:
+    """Stack (N, T_i, ...) tensors along a new first dim, zero-padded (False
+    for bool) to ``length`` tokens -> (B, N, length, ...)."""
+    return torch.stack([
+        t if t.shape[1] == length else torch.cat(
+            [t, t.new_zeros(t.shape[0], length - t.shape[1], *t.shape[2:])], 1)
+        for t in tokens
+    ])
 
 
 class SharedExchange(nn.Module):
@@ -135,12 +218,13 @@ class SharedExchange(nn.Module):
     to the keys of every other modality with the additive bias ``log(alpha)``
     (a closed key drops out; a query never attends to its own modality).
 
-    :meth:`forward` is the fast path: only the ``keep`` tokens with the
-    largest gates of each modality take part (tokens beyond the budget's
-    static bound have gate 0 and cost nothing), the modalities are batched in
-    one attention call whose keys are the other modalities' tokens (no
-    same-modality blocks are computed), and the gates enter as weights of the
-    values (:func:`gated_cross_attention`), so no ``(S x S)`` mask is built.
+    :meth:`forward` is the fast path (:func:`exchange_messages`): only the
+    ``keep`` tokens with the largest gates of each modality take part (tokens
+    beyond the budget's static bound have gate 0 and cost nothing), the
+    modalities are batched in one attention call whose keys are the other
+    modalities' tokens (no same-modality blocks are computed), and the gates
+    enter as weights of the values (:func:`gated_cross_attention`), so no
+    ``(S x S)`` mask is built.
     :meth:`forward_reference` is the straightforward form: all tokens of all
     modalities in one attention call with a block-and-gate bias
     (:func:`exchange_bias`); the tests check that both agree.
@@ -168,7 +252,8 @@ class SharedExchange(nn.Module):
                 shared: List[Tensor],
                 gates: List[Tensor],
                 keep: Optional[Sequence[int]] = None) -> List[Tensor]:
-        """Messages for every modality.
+        """Messages for every modality (:func:`exchange_messages` of this
+        level).
 
         Args:
             shared: per modality (N, T_m, d_sh).
@@ -180,54 +265,13 @@ class SharedExchange(nn.Module):
             per modality (N, T_m, d_sh) gated messages (zero without admissible
             keys).
         """
-        M = len(shared)
-        N, _, D = shared[0].shape
-        if M < 2:  # no other modality to query
-            return [x * 0.0 for x in shared]
-        keep = [x.shape[1] for x in shared] if keep is None else list(keep)
-        picked = [
-            select_open_tokens(x, g, k)
-            for x, g, k in zip(shared, gates, keep)
-        ]
-        K = max(x.shape[1] for x, _, _ in picked)
-        x = torch.stack(
-            [F.pad(x, (0, 0, 0, K - x.shape[1])) for x, _, _ in picked],
-            1)  # (N, M, K, D)
-        g = torch.stack([F.pad(g, (0, K - g.shape[1])) for _, g, _ in picked],
-                        1)  # (N, M, K)
-        h = self.num_heads
-        q, k, v = self.qkv(x).reshape(N, M, K, 3, h, D //
-                                      h).permute(3, 0, 1, 4, 2,
-                                                 5)  # each (N, M, h, K, d_h)
-        others = other_modalities(M, x.device).flatten()  # (M * (M - 1),)
-
-        def keys_of_others(t: Tensor) -> Tensor:
-            # (N, M, h, K, e) -> (N * M, h, (M - 1) * K, e)
-            t = t.index_select(1, others).reshape(N, M, M - 1, h, K, -1)
-            return t.permute(0, 1, 3, 2, 4, 5).reshape(N * M, h, (M - 1) * K,
-                                                       -1)
-
-        key_gates = g.index_select(1, others).reshape(N * M, (M - 1) * K)
-        attended = gated_cross_attention(
-            q.reshape(N * M, h, K, D // h),
-            keys_of_others(k),
-            keys_of_others(v),
-            key_gates,
-            dropout_p=self.dropout if self.training else 0.0)
-        attended = attended.reshape(N, M, h, K, D // h).transpose(2, 3)
-        open_m = (g > 0).any(-1)  # (N, M)
-        has_keys = (open_m.sum(1, keepdim=True) - open_m.long()) > 0
-        messages = self.out(attended.reshape(N, M, K, D)) * (
-            g * has_keys.unsqueeze(-1).to(g.dtype)).unsqueeze(-1)
-        out = []
-        for m, (x_m, (kept, _, idx)) in enumerate(zip(shared, picked)):
-            msg = messages[:, m, :kept.shape[1]]
-            if idx is not None:  # scatter the kept tokens' messages back
-                msg = msg.new_zeros(x_m.shape).scatter(
-                    1,
-                    idx.unsqueeze(-1).expand(-1, -1, D), msg)
-            out.append(msg)
-        return out
+        lengths = [x.shape[1] for x in shared]
+        T = max(lengths)
+        messages = exchange_messages([self],
+                                     stack_padded(shared, T)[None],
+                                     stack_padded(gates, T)[None],
+                                     None if keep is None else max(keep))[0]
+        return [msg[:, :t] for msg, t in zip(messages, lengths)]
 
     def forward_reference(self,
                           shared: List[Tensor],

@@ -5,9 +5,9 @@ from typing import Dict, Mapping, Sequence
 import torch
 from torch import Tensor, nn
 
-from .budget import TokenBudget
-from .exchange import SharedExchange
-from .subspaces import SharedPrivateBases
+from .budget import TokenBudget, level_gates, max_open_tokens
+from .exchange import SharedExchange, exchange_messages, stack_padded
+from .subspaces import SharedPrivateBases, level_bases
 
 
 @dataclass
@@ -64,40 +64,85 @@ class IntraCED(nn.Module):
         self.exchange = SharedExchange(shared_dim if split else embed_dim,
                                        num_heads, dropout)
 
-    def _gates(self, shared: Dict[str, Tensor],
-               masks: Mapping[str, Tensor]) -> Dict[str, Tensor]:
-        """Budget gates per modality (N, T_m); one projection over all
-        modalities when they have the same number of tokens (each row keeps
-        its own budget, so the gates are those of separate calls)."""
-        names = list(shared)
-        if len({shared[m].shape[1] for m in names}) > 1:
-            return {m: self.budget(shared[m], masks[m]) for m in names}
-        stacked = self.budget(
-            torch.cat([shared[m] for m in names]),
-            torch.cat([masks[m] for m in names]))  # (M * N, T)
-        return dict(zip(names, stacked.chunk(len(names))))
-
     def forward(self, tokens: Mapping[str, Tensor],
                 masks: Mapping[str, Tensor]) -> IntraCEDOutput:
-        """Args: tokens ``{m: (N, T_m, d)}``, masks ``{m: (N, T_m)}`` bool."""
+        """Args: tokens ``{m: (N, T_m, d)}``, masks ``{m: (N, T_m)}`` bool.
+
+        This level alone through :func:`co_exchange` (what :class:`CLCR` runs
+        for all levels at once).
+        """
         names = list(tokens)
-        if self.split:
-            shared, private = self.bases(dict(tokens))
-            gates = self._gates(shared, masks)
-            # static bound on each modality's non-zero gates
-            keep = [self.budget.max_tokens(shared[m].shape[1]) for m in names]
-        else:
-            shared, private = dict(tokens), {
-                m: tokens[m][..., :0]
-                for m in names
+        lengths = [tokens[m].shape[1] for m in names]
+        T = max(lengths)
+        out = co_exchange([self],
+                          stack_padded([tokens[m] for m in names], T)[None],
+                          stack_padded([masks[m] for m in names], T)[None],
+                          [lengths], names)
+
+        def per_modality(x: Tensor) -> Dict[str, Tensor]:
+            return {
+                m: x[0, i, :, :t]
+                for i, (m, t) in enumerate(zip(names, lengths))
             }
-            gates = {m: masks[m].to(tokens[m].dtype) for m in names}
-            keep = None
-        messages = self.exchange([shared[m] for m in names],
-                                 [gates[m] for m in names], keep)
-        exchanged = {m: shared[m] + msg for m, msg in zip(names, messages)}
-        return IntraCEDOutput(
-            shared=exchanged,
-            shared_before=shared,
-            private=private,
-            gates=gates)
+
+        return IntraCEDOutput(*(per_modality(x) for x in out))
+
+
+@dataclass
+class LevelTokens:
+    """Stacked results of :func:`co_exchange`, (L, M, N, T, ...) each.
+
+    shared: (L, M, N, T, d_sh) after the exchange; shared_before: before it;
+    private: (L, M, N, T, d_pr); gates: (L, M, N, T).
+    """
+
+    shared: Tensor
+    shared_before: Tensor
+    private: Tensor
+    gates: Tensor
+
+    def __iter__(self):
+        return iter(
+            (self.shared, self.shared_before, self.private, self.gates))
+
+
+def co_exchange(levels: Sequence[IntraCED], tokens: Tensor, mask: Tensor,
+                lengths: Sequence[Sequence[int]],
+                modalities: Sequence[str]) -> LevelTokens:
+    """IntraCED of ``L`` levels at once: one batched evaluation of the bases,
+    one matmul for every projection, one capped-simplex projection for every
+    budget and one attention call for every exchange; each level keeps its
+    own parameters.
+
+    Args:
+        levels: the levels' :class:`IntraCED`, built alike (same widths and
+            options).
+        tokens: (L, M, N, T, d) tokens, zero-padded to ``T``.
+        mask: (L, M, N, T) bool, False for padding or an absent modality.
+        lengths: ``lengths[l][m]``, tokens of level ``l`` and modality ``m``
+            before padding.
+        modalities: the ``M`` modality names, in the order of dim 1.
+
+    Returns:
+        :class:`LevelTokens`; padded positions have gate 0 and zero tokens.
+    """
+    L, M, N, T, d = tokens.shape
+    head = levels[0]
+    if head.split:
+        u_sh, u_pr = level_bases([lv.bases for lv in levels], modalities)
+        both = tokens.view(L, M, N * T, d) @ torch.cat(
+            [u_sh.unsqueeze(1).expand(-1, M, -1, -1), u_pr],
+            -1)  # (L, M, N * T, d_sh + d_pr)
+        shared, private = both.view(L, M, N, T,
+                                    -1).split([u_sh.shape[-1], u_pr.shape[-1]],
+                                              -1)
+        budgets = [lv.budget for lv in levels]
+        gates = level_gates(budgets, shared, mask, lengths)
+        # static bound on the non-zero gates of a row
+        keep = max_open_tokens(budgets, lengths)
+    else:
+        shared, private = tokens, tokens[..., :0]
+        gates, keep = mask.to(tokens.dtype), None
+    messages = exchange_messages([lv.exchange for lv in levels], shared, gates,
+                                 keep)
+    return LevelTokens(shared + messages, shared, private, gates)

@@ -9,7 +9,7 @@ about 0 for independent streams at any batch size (only correlation beyond
 sampling noise is penalised and gets a gradient) and about 1 when each feature
 of the narrower stream is a copy of a distinct feature of the other.
 """
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -131,6 +131,69 @@ def shared_private_leakage_loss(shared: Tensor, private: Tensor,
         shared.permute(1, 2, 0, 3)[:, j],
         private.permute(1, 2, 0, 3)[:, k],
         avail[:, None].expand(M, j.shape[0], N)).mean()
+
+
+def _excess(sum_sq: Tensor, d1: int, d2: int, n: Tensor) -> Tensor:
+    """:func:`cross_correlation_penalty` from the summed squared correlations
+    of (d1 x d2) blocks estimated on ``n`` weighted samples (broadcast)."""
+    chance = d1 * d2 / (n - 1.0).clamp_min(1.0)
+    excess = (sum_sq - chance).clamp_min(0.0) / min(d1, d2)
+    return torch.where(n > 2, excess, torch.zeros_like(excess))
+
+
+def separation_losses(shared_before: Tensor, shared: Tensor, private: Tensor,
+                      available: Tensor) -> Dict[str, Tensor]:
+    """``L_intra``, ``L_pr`` and ``L_sp`` from one correlation matrix per
+    modality.
+
+    Equal to :func:`intra_level_loss` ``(shared_before, private, available)``,
+    :func:`private_redundancy_loss` ``(private, available)`` and
+    :func:`shared_private_leakage_loss` ``(shared, private, available)``:
+    the within-modality terms all weight samples by that modality's
+    availability, so the three streams are standardised once and every
+    block they need (private of level l against shared-before, shared and
+    private of level k) is read from the single product ``P^T Z``; only the
+    private-vs-private terms across modalities, weighted by both
+    modalities' availability, are computed on their own.
+
+    Args:
+        shared_before: (N, M, L, d_sh) shared summaries before the exchange.
+        shared: (N, M, L, d_sh) after it.
+        private: (N, M, L, d_pr).
+        available: (N, M) bool.
+
+    Returns:
+        ``{'intra', 'pr', 'sp'}`` scalars.
+    """
+    N, M, L, d_sh = shared.shape
+    d_pr = private.shape[-1]
+    avail = available.to(shared.dtype).T  # (M, N)
+    n = avail.sum(-1)[:, None]  # (M, 1)
+    z = _standardise(
+        torch.cat([shared_before, shared, private], -1).permute(1, 2, 0, 3),
+        avail[:, None, :, None])  # (M, L, N, W), each feature standardised
+    z = z.transpose(1, 2)  # (M, N, L, W)
+    p = z[..., 2 * d_sh:].reshape(M, N, L * d_pr)
+    corr = p.mT @ z.reshape(M, N, -1) / n.clamp_min(1.0)[..., None]
+    sq = corr.pow(2).view(M, L, d_pr, L, -1).sum(2)  # (M, L_p, L_z, W)
+    # block sums: private of level l vs each stream of level k
+    vs_before, vs_shared, vs_private = (
+        part.sum(-1) for part in sq.split([d_sh, d_sh, d_pr], -1))
+    within = _excess(vs_before.diagonal(dim1=1, dim2=2), d_pr, d_sh, n)
+    p_levels = private.permute(1, 2, 0, 3)  # (M, L, N, d_pr)
+    a, b = _pairs(M, False, shared.device)
+    across = cross_correlation_penalty(p_levels[a], p_levels[b],
+                                       (avail[a] * avail[b])[:, None].expand(
+                                           -1, L, N))  # (pairs, L)
+    losses = dict(intra=torch.cat([within.flatten(), across.flatten()]).mean())
+    if L < 2:
+        zero = shared.new_zeros(())
+        return dict(losses, pr=zero, sp=zero)
+    j, k = _pairs(L, False, shared.device)
+    losses['pr'] = _excess(vs_private[:, j, k], d_pr, d_pr, n).mean()
+    j, k = _pairs(L, True, shared.device)  # shared of j vs private of k
+    losses['sp'] = _excess(vs_shared[:, k, j], d_sh, d_pr, n).mean()
+    return losses
 
 
 def level_mixing_loss(omega: Tensor) -> Tensor:

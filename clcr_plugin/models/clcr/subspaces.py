@@ -11,40 +11,60 @@ from torch.nn.utils.parametrizations import _OrthMaps, _Orthogonal, orthogonal
 ORTHOGONAL_MAPS = ('cayley', 'matrix_exp')
 
 
+def orthogonal_frames(raw: Tensor, base: Tensor,
+                      orthogonal_map: str) -> Tensor:
+    """Batched form of torch's trivialised ``orthogonal`` parametrisation
+    (``use_trivialization=True``) of tall matrices.
+
+    ``A = skew(tril(raw) padded to n x n)``; ``Q = base @ map(A)[:, :k]``
+    with ``map`` the Cayley retraction ``(I - A/2)^-1 (I + A/2)`` (solved
+    with ``torch.linalg.solve_ex``, no host check: ``I - A/2`` with ``A``
+    skew is never singular) or ``matrix_exp``.
+
+    Args:
+        raw: (..., n, k) unconstrained parameters, ``n >= k``.
+        base: (..., n, n) orthogonal base points.
+        orthogonal_map: ``'cayley'`` or ``'matrix_exp'``.
+
+    Returns:
+        (..., n, k) matrices with orthonormal columns, dtype of ``raw``.
+    """
+    n, k = raw.shape[-2:]
+    X = raw.tril()  # n x k - k (k - 1) / 2 parameters
+    if n != k:  # embed the tall matrix into a square one
+        X = torch.cat([X, X.new_zeros(*X.shape[:-1], n - k)], dim=-1)
+    # LU has no half-precision kernels: solve a bf16/fp16 model's frame
+    # in float32
+    dtype = X.dtype
+    if dtype not in (torch.float32, torch.float64):
+        X = X.float()
+    A = X - X.mT  # skew-symmetric
+    if orthogonal_map == 'matrix_exp':
+        Q = torch.matrix_exp(A)
+    else:
+        eye = torch.eye(n, dtype=A.dtype, device=A.device)
+        Q, _ = torch.linalg.solve_ex(
+            torch.add(eye, A, alpha=-0.5), torch.add(eye, A, alpha=0.5))
+    return base @ Q[..., :k].to(dtype)
+
+
 class SyncFreeCayley(_Orthogonal):
     """torch's ``orthogonal(..., orthogonal_map='cayley')`` parametrisation
     (same parameters, state dict and values), solved with
-    ``torch.linalg.solve_ex`` instead of ``torch.linalg.solve``.
+    ``torch.linalg.solve_ex`` instead of ``torch.linalg.solve`` (see
+    :func:`orthogonal_frames`).
 
     ``solve`` reads the factorisation's status on the host to raise on a
     singular system, a device synchronisation on every training step.
-    ``I - A / 2`` with ``A`` skew-symmetric is never singular (its
-    eigenvalues are ``1 - i lambda / 2``), so the check is dropped.
     """
 
     def __init__(self, weight: Tensor) -> None:
         super().__init__(weight, _OrthMaps.cayley, use_trivialization=True)
 
     def forward(self, X: Tensor) -> Tensor:
-        n, k = X.size(-2), X.size(-1)
-        transposed = n < k
-        if transposed:
-            X = X.mT
-            n, k = k, n
-        X = X.tril()  # n x k - k (k - 1) / 2 parameters
-        if n != k:  # embed the tall matrix into a square one
-            X = torch.cat([X, X.new_zeros(n, n - k)], dim=-1)
-        # LU has no half-precision kernels: solve a bf16/fp16 model's frame
-        # in float32
-        dtype = X.dtype
-        if dtype not in (torch.float32, torch.float64):
-            X = X.float()
-        A = X - X.mT  # skew-symmetric
-        eye = torch.eye(n, dtype=A.dtype, device=A.device)
-        Q, _ = torch.linalg.solve_ex(
-            torch.add(eye, A, alpha=-0.5), torch.add(eye, A, alpha=0.5))
-        Q = self.base @ Q[..., :k].to(dtype)
-        return Q.mT if transposed else Q
+        if X.size(-2) < X.size(-1):
+            return orthogonal_frames(X.mT, self.base, 'cayley').mT
+        return orthogonal_frames(X, self.base, 'cayley')
 
 
 def orthogonal_linear(in_features: int, out_features: int,
@@ -127,9 +147,7 @@ class SharedPrivateBases(nn.Module):
             for m in modalities
         })
         # (parameter state, bases) of the latest eval-mode evaluation
-        self._eval_cache: Optional[Tuple[tuple, Tuple[Tensor,
-                                                      Dict[str,
-                                                           Tensor]]]] = None
+        self._eval_cache: Optional[Tuple[tuple, Tuple[Tensor, Tensor]]] = None
 
     def _load_from_state_dict(self, state_dict, prefix, *args,
                               **kwargs) -> None:
@@ -158,26 +176,10 @@ class SharedPrivateBases(nn.Module):
 
     def bases(self,
               modalities: Sequence[str]) -> Tuple[Tensor, Dict[str, Tensor]]:
-        """``U_sh`` (d, d_sh) and ``{m: U_pr^m (d, d_pr)}`` from one evaluation
-        of the frame."""
-        if self.training or torch.is_grad_enabled():
-            return self._evaluate_bases(modalities)
-        state = tuple(
-            (p._version, p.data_ptr(), p.device) for p in self.parameters())
-        if self._eval_cache is None or self._eval_cache[0] != state:
-            self._eval_cache = (state,
-                                self._evaluate_bases(list(self.private)))
-        u_sh, u_pr = self._eval_cache[1]
-        return u_sh, {m: u_pr[m] for m in modalities}
-
-    def _evaluate_bases(self, modalities: Sequence[str]
-                        ) -> Tuple[Tensor, Dict[str, Tensor]]:
-        frame = self.frame.weight
-        complement = frame[:, self.shared_dim:]
-        return frame[:, :self.shared_dim], {
-            m: complement @ self.private[m].weight
-            for m in modalities
-        }
+        """``U_sh`` (d, d_sh) and ``{m: U_pr^m (d, d_pr)}`` (see
+        :func:`level_bases`)."""
+        u_sh, u_pr = level_bases([self], modalities)
+        return u_sh[0], {m: u_pr[0, i] for i, m in enumerate(modalities)}
 
     def forward(self, tokens: Dict[str, Tensor]
                 ) -> Tuple[Dict[str, Tensor], Dict[str, Tensor]]:
@@ -191,3 +193,56 @@ class SharedPrivateBases(nn.Module):
             shared[m], private[m] = both.split(
                 [self.shared_dim, both.shape[-1] - self.shared_dim], -1)
         return shared, private
+
+
+def _raw_and_base(linears: Sequence[nn.Linear]) -> Tuple[Tensor, Tensor]:
+    """Stacked raw parameters (B, n, k) and base points (B, n, n) of
+    orthogonally parametrised linears (weights n x k, n >= k)."""
+    params = [lin.parametrizations.weight for lin in linears]
+    return (torch.stack([p.original for p in params]),
+            torch.stack([p[0].base for p in params]))
+
+
+def _evaluate_level_bases(levels: Sequence[SharedPrivateBases],
+                          modalities: Sequence[str]) -> Tuple[Tensor, Tensor]:
+    orthogonal_map, d_sh = levels[0].orthogonal_map, levels[0].shared_dim
+    frames = orthogonal_frames(*_raw_and_base([b.frame for b in levels]),
+                               orthogonal_map)  # (L, d, d)
+    rotations = orthogonal_frames(*_raw_and_base(
+        [b.private[m] for b in levels for m in modalities]),
+                                  orthogonal_map)  # (L * M, d - d_sh, d_pr)
+    rotations = rotations.view(
+        len(levels), len(modalities), *rotations.shape[1:])
+    return frames[..., :d_sh], frames[:, None, :, d_sh:] @ rotations
+
+
+def level_bases(levels: Sequence[SharedPrivateBases],
+                modalities: Sequence[str]) -> Tuple[Tensor, Tensor]:
+    """The bases of ``L`` levels from two batched evaluations (all frames,
+    then all private rotations).
+
+    Args:
+        levels: the levels' :class:`SharedPrivateBases`, built alike (same
+            widths, modalities and map).
+        modalities: which private bases, in this order.
+
+    Returns:
+        ``U_sh`` (L, d, d_sh) and ``U_pr`` (L, M, d, d_pr).
+
+    Recomputed on every call with gradients or in training mode; in eval mode
+    without gradients computed once and kept (on the first level) until a
+    parameter of any level changes (an optimiser step, a loaded state dict, a
+    move to another device).
+    """
+    head = levels[0]
+    if head.training or torch.is_grad_enabled():
+        return _evaluate_level_bases(levels, modalities)
+    state = tuple((id(b), p._version, p.data_ptr(), p.device) for b in levels
+                  for p in b.parameters())
+    names = list(head.private)
+    if head._eval_cache is None or head._eval_cache[0] != state:
+        head._eval_cache = (state, _evaluate_level_bases(levels, names))
+    u_sh, u_pr = head._eval_cache[1]
+    if list(modalities) != names:
+        u_pr = torch.stack([u_pr[:, names.index(m)] for m in modalities], 1)
+    return u_sh, u_pr

@@ -3,6 +3,8 @@ import pytest
 import torch
 
 from clcr_plugin.models.clcr import CLCR
+from clcr_plugin.models.clcr import clcr as clcr_module
+from clcr_plugin.models.clcr.intra_ced import co_exchange
 
 SPEC = {
     'rgb': dict(in_channels=[4, 6, 8], grids=[(3, 3), (2, 2), (2, 1)]),
@@ -76,15 +78,20 @@ def test_without_inter_cad_uniform_levels_and_modalities_and_no_gates():
     torch.testing.assert_close(out.diagnostics['eta'], expected_weights.ceil())
 
 
-def test_full_mix_puts_every_level_into_one_exchange():
+def test_full_mix_puts_every_level_into_one_exchange(monkeypatch):
     model = build(full_mix=True)
     assert model.num_levels == 1 and len(model.levels) == 1
     captured = {}
-    model.levels[0].register_forward_hook(
-        lambda mod, args, out: captured.update(tokens=args[0]))
+
+    def record(levels, tokens, mask, lengths, modalities):
+        captured.update(lengths=lengths, modalities=modalities)
+        return co_exchange(levels, tokens, mask, lengths, modalities)
+
+    monkeypatch.setattr(clcr_module, 'co_exchange', record)
     out = model(feats())
-    assert captured['tokens']['rgb'].shape[1] == 9 + 4 + 2 and captured[
-        'tokens']['audio'].shape[1] == 4 + 3 + 2
+    # one level of (audio, rgb) tokens: every level's tokens of a modality
+    assert captured['modalities'] == ['audio', 'rgb']
+    assert captured['lengths'] == [[4 + 3 + 2, 9 + 4 + 2]]
     assert out.diagnostics['omega'].shape == (6, 1)
 
 

@@ -11,10 +11,13 @@ import pytest
 import torch
 
 from clcr_plugin.models.clcr import IntraCED, SharedExchange, TokenBudget
+from clcr_plugin.models.clcr.budget import level_gates
 from clcr_plugin.models.clcr.exchange import (gated_cross_attention,
                                               other_modalities,
-                                              select_open_tokens)
+                                              select_open_tokens, stack_padded)
+from clcr_plugin.models.clcr.intra_ced import co_exchange
 from clcr_plugin.models.clcr.projection import capped_simplex_projection
+from clcr_plugin.models.clcr.subspaces import level_bases
 
 TOL = dict(atol=1e-5, rtol=1e-5)
 
@@ -175,20 +178,118 @@ def test_intra_level_with_a_sparse_budget_matches_the_reference_exchange():
 
 
 def test_eval_bases_are_cached_until_a_parameter_changes():
-    intra = IntraCED(['a', 'b'], 24, 8, 6, num_heads=2).eval()
-    bases = intra.bases
+    levels = [
+        IntraCED(['a', 'b'], 24, 8, 6, num_heads=2).eval().bases
+        for _ in range(2)
+    ]
     with torch.no_grad():
-        first = bases.bases(['a', 'b'])
-        again = bases.bases(['a'])
-        assert again[0] is first[0] and again[1]['a'] is first[1]['a']
-        fresh = bases._evaluate_bases(['a', 'b'])
+        first = level_bases(levels, ['a', 'b'])
+        again = level_bases(levels, ['a', 'b'])
+        assert again[0] is first[0] and again[1] is first[1]
+        subset = level_bases(levels, ['b'])
+        torch.testing.assert_close(subset[1][:, 0], first[1][:, 1])
+        with torch.enable_grad():
+            fresh = level_bases(levels, ['a', 'b'])
         torch.testing.assert_close(first[0], fresh[0])
-        bases.frame.parametrizations.weight.original.add_(0.1)
-        changed = bases.bases(['a'])
+        torch.testing.assert_close(first[1], fresh[1])
+        # a change of the second level's parameters is seen
+        levels[1].frame.parametrizations.weight.original.add_(0.1)
+        changed = level_bases(levels, ['a', 'b'])
         assert changed[0] is not first[0]
-        torch.testing.assert_close(changed[0], bases._evaluate_bases(['a'])[0])
-    with_grad = bases.bases(['a'])  # gradients on: evaluated, not cached
+        torch.testing.assert_close(changed[0][0], first[0][0])
+        assert not torch.allclose(changed[0][1], first[0][1])
+    with_grad = level_bases(levels, ['a'])  # gradients on: not cached
     assert with_grad[0].requires_grad and with_grad[0] is not changed[0]
+
+
+@pytest.mark.parametrize('orthogonal_map', ['cayley', 'matrix_exp'])
+def test_batched_level_bases_equal_the_parametrised_weights(orthogonal_map):
+    from clcr_plugin.models.clcr import SharedPrivateBases
+    torch.manual_seed(7)
+    levels = [
+        SharedPrivateBases(16, 6, 4, ['a', 'b'], orthogonal_map)
+        for _ in range(3)
+    ]
+    with torch.no_grad():  # move away from the initial frames
+        for p in (p for b in levels for p in b.parameters()):
+            p.add_(0.3 * torch.randn_like(p))
+    u_sh, u_pr = level_bases(levels, ['b', 'a'])
+    params = [p for b in levels for p in b.parameters()]
+    weights = torch.linspace(-1, 1, 16)[:, None]
+    got = torch.autograd.grad(
+        (u_sh * weights).sum() + (u_pr * weights).pow(2).sum(), params)
+    # torch's parametrisation (its own matrix_exp; SyncFreeCayley's solve)
+    want_loss = 0
+    for i, b in enumerate(levels):
+        frame = b.frame.weight
+        torch.testing.assert_close(u_sh[i], frame[:, :6], **TOL)
+        for j, m in enumerate(['b', 'a']):
+            u = frame[:, 6:] @ b.private[m].weight
+            torch.testing.assert_close(u_pr[i, j], u, **TOL)
+            want_loss = want_loss + (u * weights).pow(2).sum()
+        want_loss = want_loss + (frame[:, :6] * weights).sum()
+    for g, w in zip(got, torch.autograd.grad(want_loss, params)):
+        torch.testing.assert_close(g, w, **TOL)
+
+
+def sparse_levels(num_levels=3):
+    torch.manual_seed(8)
+    return [
+        IntraCED(['a', 'b', 'c'],
+                 24,
+                 8,
+                 6,
+                 num_heads=2,
+                 budget=dict(init_rate=0.3, max_rate=0.5))
+        for _ in range(num_levels)
+    ]
+
+
+def test_all_levels_at_once_equal_each_level_alone():
+    """co_exchange of three levels (other token counts per level and
+    modality, padding, a sparse budget, one modality absent for a sample)
+    against each level's IntraCED on its own: outputs and gradients."""
+    levels = sparse_levels()
+    for lv, rate in zip(levels, (0.2, 0.35, 0.45)):  # distinct parameters
+        with torch.no_grad():
+            lv.budget.rate_logit.fill_(math.log(rate / (0.5 - rate)))
+    names, N = ['a', 'b', 'c'], 3
+    lengths = [[9, 6, 4], [5, 5, 5], [2, 7, 3]]
+    g = torch.Generator().manual_seed(9)
+    tokens = [[
+        torch.randn(N, t, 24, generator=g).requires_grad_() for t in row
+    ] for row in lengths]
+    masks = [[torch.rand(N, t, generator=g) > 0.2 for t in row]
+             for row in lengths]
+    masks[0][1][1] = False  # modality b absent for sample 1 on level 1
+    params = [p for lv in levels for p in lv.parameters()]
+    leaves = [t for row in tokens for t in row] + params
+    T = 9
+
+    def loss_of(shared, private):
+        return (shared * torch.linspace(-1, 1, 8)).sum() + private.pow(2).sum()
+
+    out = co_exchange(
+        levels,
+        stack_padded([t for row in tokens for t in row],
+                     T).view(3, 3, N, T, 24),
+        stack_padded([k for row in masks for k in row], T).view(3, 3, N, T),
+        lengths, names)
+    got = torch.autograd.grad(loss_of(out.shared, out.private), leaves)
+    want_loss = 0
+    for i, lv in enumerate(levels):
+        alone = lv(dict(zip(names, tokens[i])), dict(zip(names, masks[i])))
+        for j, m in enumerate(names):
+            t = lengths[i][j]
+            for field in ('shared', 'shared_before', 'private', 'gates'):
+                torch.testing.assert_close(
+                    getattr(out, field)[i, j, :, :t],
+                    getattr(alone, field)[m], **TOL)
+            assert (out.gates[i, j, :, t:] == 0).all()
+            want_loss = want_loss + loss_of(alone.shared[m], alone.private[m])
+    assert (out.gates[0, 1, 1] == 0).all()
+    for g_got, g_want in zip(got, torch.autograd.grad(want_loss, leaves)):
+        torch.testing.assert_close(g_got, g_want, **TOL)
 
 
 def loop_losses(shared, private, available):
@@ -263,17 +364,67 @@ def test_both_orthogonal_maps_give_orthonormal_mutually_orthogonal_bases(
         SharedPrivateBases(16, 6, 4, ['a'], 'householder')
 
 
-def test_one_budget_call_for_equal_token_counts_matches_separate_calls():
-    torch.manual_seed(6)
-    intra = IntraCED(['a', 'b'],
-                     24,
-                     8,
-                     6,
-                     num_heads=2,
-                     budget=dict(init_rate=0.3, max_rate=0.5))
-    shared = {m: torch.randn(3, 7, 8) for m in 'ab'}
-    masks = {m: torch.rand(3, 7) > 0.2 for m in 'ab'}
-    batched = intra._gates(shared, masks)
-    for m in 'ab':
-        torch.testing.assert_close(batched[m],
-                                   intra.budget(shared[m], masks[m]), **TOL)
+def test_one_budget_projection_for_all_levels_equals_separate_calls():
+    """Levels with other rates, modalities with other token counts (so
+    other static bounds): one call of level_gates equals every budget
+    called on its own rows."""
+    budgets = [lv.budget for lv in sparse_levels(2)]
+    with torch.no_grad():
+        budgets[1].rate_logit.add_(1.0)
+        budgets[1].scale_param.add_(0.5)
+    lengths = [[7, 4, 7], [3, 7, 6]]
+    g = torch.Generator().manual_seed(6)
+    shared = [[torch.randn(3, t, 8, generator=g) for t in row]
+              for row in lengths]
+    masks = [[torch.rand(3, t, generator=g) > 0.2 for t in row]
+             for row in lengths]
+    batched = level_gates(
+        budgets,
+        stack_padded([x for row in shared for x in row],
+                     7).view(2, 3, 3, 7, 8),
+        stack_padded([k for row in masks for k in row], 7).view(2, 3, 3, 7),
+        lengths)
+    for i, b in enumerate(budgets):
+        for j, t in enumerate(lengths[i]):
+            alone = b(shared[i][j], masks[i][j])
+            assert (alone > 0).sum(-1).max() <= b.max_tokens(t)
+            torch.testing.assert_close(batched[i, j, :, :t], alone, **TOL)
+            assert (batched[i, j, :, t:] == 0).all()
+
+
+@pytest.mark.parametrize('M, L', [(2, 3), (3, 2), (2, 1)])
+def test_separation_losses_from_one_product_equal_the_separate_terms(M, L):
+    from clcr_plugin.models.clcr import (intra_level_loss,
+                                         private_redundancy_loss,
+                                         shared_private_leakage_loss)
+    from clcr_plugin.models.clcr.losses import separation_losses
+    g = torch.Generator().manual_seed(10)
+    N = 12
+    before = torch.randn(N, M, L, 5, generator=g).requires_grad_()
+    shared = (before.detach() +
+              0.5 * torch.randn(N, M, L, 5, generator=g)).requires_grad_()
+    private = (torch.randn(N, M, L, 3, generator=g) +
+               before.detach()[..., :3]).requires_grad_()  # correlated
+    available = torch.rand(N, M, generator=g) > 0.2
+    got = separation_losses(before, shared, private, available)
+    want = dict(
+        intra=intra_level_loss(before, private, available),
+        pr=private_redundancy_loss(private, available),
+        sp=shared_private_leakage_loss(shared, private, available))
+    assert want['intra'] > 0 and (L < 2 or want['sp'] > 0)
+    for key in ('intra', 'pr', 'sp'):
+        torch.testing.assert_close(got[key], want[key], **TOL)
+        if want[key].requires_grad:
+            for dg, dw in zip(
+                    torch.autograd.grad(
+                        got[key], [before, shared, private],
+                        retain_graph=True,
+                        allow_unused=True),
+                    torch.autograd.grad(
+                        want[key], [before, shared, private],
+                        retain_graph=True,
+                        allow_unused=True)):
+                if dw is None:
+                    assert dg is None or (dg == 0).all()
+                else:
+                    torch.testing.assert_close(dg, dw, **TOL)
