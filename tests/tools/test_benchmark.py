@@ -27,7 +27,8 @@ def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys,
         '--modalities', '2', '3', '--dtypes', 'fp32', 'bf16', '--repeats', '2',
         '--model-batch', '2', '--frame-size', '16', '--audio-size', '8', '16',
         '--compile-tokens', '4', '--compile-backend', 'aot_eager',
-        '--data-workers', '0', '--data-batches', '2', '--data-options',
+        '--compile-mode', 'default', '--data-workers', '0', '--data-batches',
+        '2', '--data-options',
         f'train_dataloader.dataset.ann_file={tiny_av_set}/train.json',
         f'train_dataloader.dataset.data_prefix.video={tiny_av_set}'
     ])
@@ -75,6 +76,7 @@ def test_benchmark_writes_every_section_on_tiny_sizes(tmp_path, capsys,
 
     compiled = report['compile']
     assert compiled['graph_breaks'] == 0, compiled['break_reasons']
+    assert compiled['mode'] == 'default'
     assert compiled['graphs'] == 1 and compiled['compile_s'] > 0
 
     flops = {(r['model'], r['part']): r for r in report['flops']}

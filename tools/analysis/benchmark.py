@@ -6,6 +6,7 @@
         [--dtypes fp32 bf16] [--repeats R] [--model-batch N]
         [--frame-size S] [--audio-size F T] [--compile-tokens T]
         [--compile-backend inductor|aot_eager|eager]
+        [--compile-mode default|reduce-overhead|max-autotune]
         [--data-config CONFIG] [--data-options KEY=VALUE ...]
         [--data-batches N] [--data-workers W ...]
 
@@ -334,7 +335,9 @@ def bench_models(args, device: torch.device) -> List[Dict]:
     if args.compile_model:
         compiled = build_recognizer('clcr', args, device, args.orthogonal_map)
         compiled.neck = torch.compile(
-            compiled.neck, backend=args.compile_backend)
+            compiled.neck,
+            backend=args.compile_backend,
+            mode=args.compile_mode)
         models['clcr_compiled_neck'] = compiled
     inputs, samples = model_inputs(args, device,
                                    models['clcr'].cls_head.num_classes)
@@ -424,6 +427,7 @@ def bench_compile(args, device: torch.device) -> Dict:
     explained = torch._dynamo.explain(neck)(feats)
     result = dict(
         backend=args.compile_backend,
+        mode=args.compile_mode,
         tokens_per_level=tokens,
         d=args.dims[0],
         batch=args.batch,
@@ -431,7 +435,8 @@ def bench_compile(args, device: torch.device) -> Dict:
         graph_breaks=explained.graph_break_count,
         break_reasons=[str(r.reason) for r in explained.break_reasons])
     torch._dynamo.reset()
-    compiled = torch.compile(neck, backend=args.compile_backend)
+    compiled = torch.compile(
+        neck, backend=args.compile_backend, mode=args.compile_mode)
     eager_step = neck_step(neck, feats, 'fp32', device)
     compiled_step = neck_step(compiled, feats, 'fp32', device)
     begin = time.perf_counter()
@@ -632,6 +637,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='torch.compile backend: inductor (full preset) or aot_eager '
         '(quick preset: graph breaks and the compiled step, no kernel '
         'generation)')
+    parser.add_argument(
+        '--compile-mode',
+        choices=['default', 'reduce-overhead', 'max-autotune'],
+        help='torch.compile mode of the compile section and --compile-model '
+        '(reduce-overhead: inductor with CUDA graphs, replays the whole '
+        'step without per-kernel launches; default: torch\'s default)')
     args = parser.parse_args(argv)
     for key, value in PRESETS['quick' if args.quick else 'full'].items():
         if getattr(args, key) is None:

@@ -393,12 +393,14 @@ class CLCR(nn.Module):
             zero = omega.new_zeros(())
             return dict(
                 intra=zero, pr=zero, sp=zero, mix=level_mixing_loss(omega))
-        streams = self.memory.extend_batch(streams)
-        s = {
-            k: torch.stack([v[:, self.modality_names.index(m)]
-                            for m in names], 1)
-            for k, v in streams.items()
-        }  # the given modalities, sliced on the device
+        s = self.memory.extend_batch(streams)
+        if len(names) < len(self.modality_names):
+            s = {
+                k:
+                torch.stack(
+                    [v[:, self.modality_names.index(m)] for m in names], 1)
+                for k, v in s.items()
+            }  # the given modalities, sliced on the device
         return dict(
             separation_losses(s['shared_before'], s['shared'], s['private'],
                               s['available']),
