@@ -2,6 +2,7 @@
 built by the tests."""
 import numpy as np
 import pytest
+from tool_scripts import load_script
 
 from clcr_plugin.datasets.synthetic_av import (SyntheticAVConfig, generate,
                                                write_mp4)
@@ -79,7 +80,6 @@ def tiny_trained(tiny_av_set, tmp_path_factory):
     TensorBoard visualiser backends (names carry the split, ``train/...``,
     ``val/...``); returns dict(config, checkpoint,
     work_dir)."""
-    import importlib.util
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
@@ -91,10 +91,7 @@ def tiny_trained(tiny_av_set, tmp_path_factory):
         "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'), "
         "dict(type='TensorboardVisBackend')])\n"
         "log_processor = dict(log_with_hierarchy=True)\n")
-    spec = importlib.util.spec_from_file_location('tool_train_fixture',
-                                                  root / 'tools' / 'train.py')
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    train = load_script('tools/train.py', 'tool_train_fixture')
     options = [
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
         'default_hooks.logger.interval=1', 'randomness.seed=0'

@@ -1,22 +1,15 @@
 """The main job end to end: CLCR trains as well as late concatenation."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
+from tool_scripts import load_script
 
 from clcr_plugin.datasets.synthetic_av import (SyntheticAVConfig,
                                                bayes_accuracy, generate)
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def load_demo():
-    spec = importlib.util.spec_from_file_location('tool_demo',
-                                                  ROOT / 'tools' / 'demo.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/demo.py')
 
 
 @pytest.mark.slow

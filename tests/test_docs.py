@@ -1,7 +1,6 @@
 """The docs follow the code: the config reference is generated from it, the
 add-a-modality example config builds and runs, every relative link of docs/
 and README.md points to a file."""
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -13,6 +12,7 @@ from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
+from tool_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / 'docs' / 'examples' / (
@@ -20,11 +20,7 @@ EXAMPLE = ROOT / 'docs' / 'examples' / (
 
 
 def load_tool(path: str):
-    spec = importlib.util.spec_from_file_location('tool_' + Path(path).stem,
-                                                  ROOT / 'tools' / path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(Path('tools') / path)
 
 
 def test_config_reference_is_up_to_date():

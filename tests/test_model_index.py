@@ -1,21 +1,17 @@
 """model-index.yml and the metafiles list every config, point to existing
 configs and describe them as the configs do (tools/misc/model_index.py)."""
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from tool_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_model_index():
-    spec = importlib.util.spec_from_file_location(
-        'tool_model_index', ROOT / 'tools' / 'misc' / 'model_index.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/misc/model_index.py')
 
 
 def test_every_config_is_listed_and_every_entry_points_to_a_config():

@@ -1,12 +1,12 @@
 """tools/data/mosi_mosei/check.py: counts per split of a valid pickle, a
 clear error and exit status 1 for a broken one."""
-import importlib.util
 import pickle
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tool_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / 'tools' / 'data' / 'mosi_mosei' / 'check.py'
@@ -14,10 +14,7 @@ TOOL = ROOT / 'tools' / 'data' / 'mosi_mosei' / 'check.py'
 
 @pytest.fixture(scope='module')
 def check():
-    spec = importlib.util.spec_from_file_location('mosi_mosei_check', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL)
 
 
 @pytest.mark.parametrize('dataset,aligned,name', [

@@ -1,5 +1,4 @@
 import hashlib
-import importlib.util
 import json
 import os.path as osp
 from collections import defaultdict
@@ -9,6 +8,7 @@ import av
 import decord
 import numpy as np
 import pytest
+from tool_scripts import load_script
 
 from clcr_plugin.datasets import synthetic_av_hard as hard
 from clcr_plugin.datasets.audio import decode_audio
@@ -215,10 +215,7 @@ def test_an_existing_set_is_skipped_and_changed_settings_regenerate(tmp_path):
 
 
 def test_cli_writes_the_set_skips_it_and_rejects_bad_sizes(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location('generate_synthetic_av',
-                                                  GENERATE_PY)
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_script(GENERATE_PY)
     args = [
         '--out',
         str(tmp_path), '--per-class', '1', '0', '0', '--size', '16', '--fps',
@@ -490,10 +487,7 @@ def test_hard_dataset_config_points_at_its_own_root_with_the_default_pipelines(
 
 def test_cli_variant_hard_writes_to_its_default_root(tmp_path, monkeypatch,
                                                      capsys):
-    spec = importlib.util.spec_from_file_location('generate_synthetic_av',
-                                                  GENERATE_PY)
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_script(GENERATE_PY)
     monkeypatch.chdir(tmp_path)
     cli.main([
         '--variant', 'hard', '--per-class', '1', '0', '0', '--size', '16',

@@ -1,6 +1,5 @@
 """GradNormHook: its numbers equal a direct autograd computation, and training
 state is left untouched."""
-import importlib.util
 import json
 import random
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 import torch
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
+from tool_scripts import load_script
 from torch import nn
 
 from clcr_plugin.engine.hooks.grad_norm_hook import GradNormHook
@@ -236,10 +236,7 @@ def test_hook_in_a_real_training_run_logs_every_clcr_term_per_backbone(
             f'{split}_dataloader.num_workers=0',
             f'{split}_dataloader.persistent_workers=False'
         ]
-    spec = importlib.util.spec_from_file_location('tool_train',
-                                                  ROOT / 'tools' / 'train.py')
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    train = load_script('tools/train.py')
     train.main([str(cfg), '--work-dir', str(work), '--cfg-options', *options])
     records = [
         json.loads(x)

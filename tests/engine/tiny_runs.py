@@ -1,10 +1,10 @@
 """Helpers for short tools/train.py and tools/test.py runs on the tiny set."""
-import importlib.util
 import json
 from pathlib import Path
 from typing import List
 
 import torch
+from tool_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = dict(
@@ -18,11 +18,7 @@ CONFIGS = dict(
 
 def load_tool(name: str):
     """tools/<name>.py as a module."""
-    spec = importlib.util.spec_from_file_location(
-        f'tool_{name}', ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/{name}.py')
 
 
 def tiny_options(data: Path, epochs: int) -> List[str]:

@@ -1,20 +1,13 @@
 """tools/analysis/benchmark.py on tiny sizes: every section runs and the JSON
 holds what the tables show."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from tool_scripts import load_script
 
 
 def load_benchmark():
-    spec = importlib.util.spec_from_file_location(
-        'tool_benchmark', ROOT / 'tools' / 'analysis' / 'benchmark.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis/benchmark.py')
 
 
 @pytest.mark.slow  # ~35 s of CPU: two recognizers, a dynamo compile

@@ -8,6 +8,7 @@ import statistics
 from pathlib import Path
 
 import pytest
+from tool_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 CONCAT = (
@@ -22,11 +23,7 @@ CONDITIONS = [
 
 
 def load_compare():
-    spec = importlib.util.spec_from_file_location(
-        'tool_compare', ROOT / 'tools' / 'analysis' / 'compare.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis/compare.py')
 
 
 def tiny_options() -> list:

@@ -2,7 +2,6 @@
 CREMA-D configs (clcr_r18-r18_1xb64-3x1x1-100e_cremad-rgb-audio.py and
 concat_r18-r18_1xb64-3x1x1-100e_cremad-rgb-audio.py) trained and tested
 through the Runner on what it writes."""
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 from av_media import (TINY_AUDIO_ARGS, tiny_config, train_and_test, write_clip,
                       write_wav)
+from tool_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 EMOTIONS = ['ANG', 'DIS', 'FEA', 'HAP', 'NEU', 'SAD']
@@ -26,13 +26,10 @@ CONFIGS = [
 
 @pytest.fixture(scope='module')
 def tool():
-    path = ROOT / 'tools' / 'data' / 'cremad' / 'convert.py'
-    spec = importlib.util.spec_from_file_location('cremad_convert', path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_script(
+        'tools/data/cremad/convert.py', 'cremad_convert', register=True)
     yield module
-    del sys.modules[spec.name]
+    del sys.modules[module.__name__]
 
 
 def clip_names():

@@ -1,12 +1,12 @@
 """tools/demo/demo_av.py on a tiny trained checkpoint: printed top-k, a
 playable mp4 with the prediction drawn and an audio stream, per-window
 predictions."""
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tool_scripts import load_script
 
 from clcr_plugin.apis import inference_recognizer, init_recognizer, top_k
 
@@ -14,11 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_demo():
-    spec = importlib.util.spec_from_file_location(
-        'tool_demo_av', ROOT / 'tools' / 'demo' / 'demo_av.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/demo/demo_av.py')
 
 
 def decode(path):

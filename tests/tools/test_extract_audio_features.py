@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -7,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tool_scripts import load_script
 
 from clcr_plugin.datasets.audio import (AudioFeatureConfig, audio_settings,
                                         decode_audio, log_mel_spectrogram)
@@ -20,13 +20,10 @@ ARGS = ['--n-mels', '40', '--n-fft', '512']
 def tool():
     """The extractor as a module, so most runs stay in this process (its
     package import takes seconds)."""
-    spec = importlib.util.spec_from_file_location('extract_audio_features',
-                                                  TOOL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # so --workers can pickle its functions
-    spec.loader.exec_module(module)
+    # registered, so --workers can pickle its functions
+    module = load_script(TOOL, register=True)
     yield module
-    del sys.modules[spec.name]
+    del sys.modules[module.__name__]
 
 
 @pytest.fixture

@@ -2,29 +2,21 @@
 our lists, with the audio from the video track or separate files, and the
 check that mmaction2's LoadAudioFeature and our LoadAudioLogMel read the
 same features."""
-import importlib.util
 import json
 import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from av_media import TINY_AUDIO, TINY_AUDIO_ARGS, write_clip, write_wav
-
-ROOT = Path(__file__).resolve().parents[2]
+from tool_scripts import load_script
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'from_mmaction_list',
-        ROOT / 'tools' / 'data' / 'from_mmaction_list.py')
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_script('tools/data/from_mmaction_list.py', register=True)
     yield module
-    del sys.modules[spec.name]
+    del sys.modules[module.__name__]
 
 
 @pytest.fixture(scope='module')

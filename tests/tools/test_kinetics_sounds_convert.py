@@ -3,7 +3,6 @@ and both Kinetics-Sounds configs
 (clcr_r18-r18_1xb64-3x1x1-100e_kinetics-sounds-rgb-audio.py and
 concat_r18-r18_1xb64-3x1x1-100e_kinetics-sounds-rgb-audio.py) trained and
 tested through the Runner on what it writes."""
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from av_media import TINY_AUDIO_ARGS, tiny_config, train_and_test, write_clip
+from tool_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL_DIR = ROOT / 'tools' / 'data' / 'kinetics_sounds'
@@ -27,13 +27,9 @@ USED = ['playing bagpipes', 'tapping pen', 'chopping wood']
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('ks_convert',
-                                                  TOOL_DIR / 'convert.py')
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_script(TOOL_DIR / 'convert.py', 'ks_convert', register=True)
     yield module
-    del sys.modules[spec.name]
+    del sys.modules[module.__name__]
 
 
 def clip_id(label: str, i: int) -> str:

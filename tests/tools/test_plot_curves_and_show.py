@@ -1,6 +1,5 @@
 """tools/analysis/plot_curves.py and tools/test.py --show-dir (the
 multi-modal visualisation hook)."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -9,19 +8,14 @@ import numpy as np
 import pytest
 import torch
 from mmaction.structures import ActionDataSample
+from tool_scripts import load_script
 
 from clcr_plugin.engine.hooks.multimodal_visualization_hook import sample_lines
 from clcr_plugin.visualization import render_sample
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def load_tool(path: str):
-    spec = importlib.util.spec_from_file_location('tool_' + Path(path).stem,
-                                                  ROOT / 'tools' / path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(Path('tools') / path)
 
 
 FLAT = [

@@ -1,11 +1,11 @@
 """tools/analysis/probe_levels.py on the tiny synthetic set with a fresh
 model."""
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 import torch
+from tool_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = (
@@ -17,11 +17,7 @@ CONCAT = (
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'probe_levels', ROOT / 'tools' / 'analysis' / 'probe_levels.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis/probe_levels.py')
 
 
 @pytest.mark.parametrize(

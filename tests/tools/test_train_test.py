@@ -1,11 +1,11 @@
 """tools/train.py and tools/test.py through mmengine's Runner on a tiny
 generated set."""
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 import torch
+from tool_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = (
@@ -14,11 +14,7 @@ CONFIG = (
 
 
 def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f'tool_{name}', ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/{name}.py')
 
 
 def tiny_options(data: Path, epochs: int, schedule_epochs: int = 2) -> list:

@@ -10,7 +10,6 @@ labels, test lists without labels, the ``HandstandPushups`` folder holding
 ``concat_r18-r18_1xb64-3x1x1-100e_ucf101-split1-rgb-flow.py`` through
 mmengine's Runner on the result.
 """
-import importlib.util
 import json
 import shutil
 import sys
@@ -22,6 +21,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
+from tool_scripts import load_script
 
 from clcr_plugin.datasets.optical_flow import decode_flow, has_tvl1
 
@@ -41,12 +41,8 @@ NUM_FRAMES = 6
 
 
 def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(f'ucf101_{name}',
-                                                  TOOLS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # so --workers can pickle its functions
-    spec.loader.exec_module(module)
-    return module
+    # registered, so --workers can pickle its functions
+    return load_script(TOOLS / f'{name}.py', f'ucf101_{name}', register=True)
 
 
 def write_avi(path: Path, motion, seed: int) -> None:

@@ -24,6 +24,7 @@ from mmaction.registry import DATASETS
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
+from tool_scripts import load_script
 
 import clcr_plugin  # noqa: F401
 from clcr_plugin.datasets.audio import AudioFeatureConfig
@@ -113,10 +114,7 @@ def write_release(root: Path) -> Path:
 
 
 def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', name)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(name)
 
 
 @pytest.fixture(scope='module')
