@@ -1,7 +1,6 @@
 """The CLCR method in plain PyTorch (no OpenMMLab imports)."""
 from .budget import TokenBudget
-from .clcr import (CLCR, CLCROutput, clcr_args_doc, clcr_arguments,
-                   diagnostic_scalars)
+from .clcr import CLCR, clcr_args_doc, clcr_arguments
 from .exchange import SharedExchange
 from .fused_norm import FusedFeatureNorm
 from .hierarchy import (SemanticHierarchyEncoder, TokenAdapter, default_grid,
@@ -12,6 +11,7 @@ from .losses import (cross_correlation_penalty, intra_level_loss,
                      level_mixing_loss, private_redundancy_loss,
                      shared_private_leakage_loss)
 from .modality_dropout import modality_dropout_mask
+from .outputs import CLCROutput, diagnostic_scalars
 from .projection import capped_simplex_projection
 from .subspaces import SharedPrivateBases
 

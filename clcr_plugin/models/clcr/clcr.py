@@ -1,89 +1,18 @@
 """CLCR: the whole method as one plain-PyTorch module."""
 import inspect
-from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
 
-from .exchange import stack_padded
 from .fused_norm import FusedFeatureNorm
 from .hierarchy import SemanticHierarchyEncoder
 from .inter_cad import InterCAD
-from .intra_ced import IntraCED, co_exchange
+from .intra_ced import IntraCED, level_summaries
 from .losses import level_mixing_loss, separation_losses
 from .modality_order import canonical_order
+from .outputs import CLCROutput
 from .summary_memory import SummaryMemory
-
-LOSS_TERMS = ('intra', 'pr', 'sp', 'mix')
-
-
-@dataclass
-class CLCROutput:
-    """What :class:`CLCR` returns.
-
-    fused: (N, out_dim) task representation ``z_sh (+) u_pr``.
-    losses: the *weighted* regularisers
-        ``loss_intra = lambda_intra * L_intra``,
-        ``loss_pr``, ``loss_sp``, ``loss_mix`` (scalars), ready to be summed
-        with the task loss.
-    diagnostics: detached tensors: ``participation_rate`` (L,) realised mean
-        gate sum / valid tokens, ``budget_rate`` (L,) learned ``r_l``,
-        ``omega`` (N, L), ``modality_weights`` (N, M), ``eta`` (N, M), and
-        the unweighted regularisers ``reg_intra``, ``reg_pr``, ``reg_sp``,
-        ``reg_mix`` (scalars).
-    summaries: per-level per-modality token means (not detached):
-        ``shared`` (N, M, L, d_sh) after the exchange, ``shared_before``
-        (N, M, L, d_sh) and ``private`` (N, M, L, d_pr); an absent or
-        unavailable modality's slot is zero.
-    modalities: names of the M configured modalities, the order of the (N, M)
-        tensors (an absent modality has weight 0 and eta 0).
-    """
-
-    fused: Tensor
-    losses: Dict[str, Tensor]
-    diagnostics: Dict[str, Tensor]
-    summaries: Dict[str, Tensor] = field(default_factory=dict)
-    modalities: Tuple[str, ...] = field(default_factory=tuple)
-
-
-def diagnostic_scalars(diagnostics: Mapping[str, Tensor],
-                       modalities: Sequence[str]) -> Dict[str, Tensor]:
-    """:attr:`CLCROutput.diagnostics` as named detached 0-d tensors (no host
-    sync).
-
-    ``clcr_rate_l{l}`` (realised participation rate of level l, 1-based),
-    ``clcr_budget_l{l}`` (learned rate), ``clcr_omega_l{l}`` (mean level
-    weight), ``clcr_weight_{m}`` (mean shared-path modality weight),
-    ``clcr_eta_{m}`` (mean private gate), ``clcr_reg_{term}`` (unweighted
-    regulariser ``L_intra``, ``L_pr``, ``L_sp``, ``L_mix``).
-    """
-    d = diagnostics
-    scalars = {}
-    for prefix, values in (('rate_l', d['participation_rate']),
-                           ('budget_l', d['budget_rate']),
-                           ('omega_l', d['omega'].mean(0))):
-        scalars.update({
-            f'clcr_{prefix}{i + 1}': v
-            for i, v in enumerate(values.unbind())
-        })
-    for prefix, values in (('weight_', d['modality_weights'].mean(0)),
-                           ('eta_', d['eta'].mean(0))):
-        scalars.update({
-            f'clcr_{prefix}{m}': v
-            for m, v in zip(modalities, values.unbind())
-        })
-    scalars.update(
-        {f'clcr_reg_{term}': d[f'reg_{term}']
-         for term in LOSS_TERMS})
-    return scalars
-
-
-def masked_token_mean(tokens: Tensor, mask: Tensor) -> Tensor:
-    """Mean of (N, T, D) tokens over valid positions of (N, T) -> (N, D); zeros
-    if none."""
-    w = mask.to(tokens.dtype).unsqueeze(-1)
-    return (tokens * w).sum(1) / w.sum(1).clamp_min(1.0)
 
 
 class CLCR(nn.Module):
@@ -301,38 +230,14 @@ class CLCR(nn.Module):
                 device, torch.bool) for m in names],
                             dim=1)  # (N, M_given)
 
-        lengths = [[encoded[m][lv][0].shape[1] for m in names]
-                   for lv in range(self.num_levels)]  # lengths[l][m]
-        T = max(max(row) for row in lengths)
-        tokens = stack_padded([
-            encoded[m][lv][0] for lv in range(self.num_levels) for m in names
-        ], T)
-        mask = stack_padded([
-            encoded[m][lv][1] for lv in range(self.num_levels) for m in names
-        ], T)
-        L, M_given = self.num_levels, len(names)
-        tokens = tokens.view(L, M_given, *tokens.shape[1:])  # (L, M, N, T, d)
-        mask = mask.view(L, M_given, N, T) & avail.T[None, :, :, None]
-        out = co_exchange(self.levels, tokens, mask, lengths, names)
-        # per (level, modality, sample) token means of the three streams
-        means = masked_token_mean(
-            torch.cat([out.shared, out.shared_before, out.private],
-                      -1).flatten(0, 2),
-            mask.flatten(0, 2)).view(L, M_given, N, -1).permute(2, 1, 0, 3)
-        d_sh = out.shared.shape[-1]
-        shared_t, shared_before_t, private_t = means.split(
-            [d_sh, d_sh, out.private.shape[-1]], -1)  # (N, M_given, L, .)
-        rates = out.gates.sum((1, 2, 3)) / mask.sum(
-            (1, 2, 3)).to(out.gates.dtype).clamp_min(1.0)  # (L,)
+        streams, rates = level_summaries(self.levels, encoded, names, avail)
 
         # InterCAD sees every configured modality (absent ones zero and
         # masked),
         # so its output layout does not depend on which modalities are given.
         summaries_all = {
             k: self._to_all_slots(v, names)
-            for k, v in (('shared', shared_t), ('shared_before',
-                                                shared_before_t), ('private',
-                                                                   private_t))
+            for k, v in streams.items()
         }
         agg = self.aggregator(summaries_all['shared'],
                               summaries_all['private'],

@@ -1,6 +1,6 @@
 """IntraCED: the intra-level co-exchange domain of one semantic level."""
 from dataclasses import dataclass
-from typing import Dict, Mapping, Sequence
+from typing import Dict, Mapping, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -146,3 +146,56 @@ def co_exchange(levels: Sequence[IntraCED], tokens: Tensor, mask: Tensor,
     messages = exchange_messages([lv.exchange for lv in levels], shared, gates,
                                  keep)
     return LevelTokens(shared + messages, shared, private, gates)
+
+
+def masked_token_mean(tokens: Tensor, mask: Tensor) -> Tensor:
+    """Mean of (N, T, D) tokens over valid positions of (N, T) -> (N, D); zeros
+    if none."""
+    w = mask.to(tokens.dtype).unsqueeze(-1)
+    return (tokens * w).sum(1) / w.sum(1).clamp_min(1.0)
+
+
+def level_summaries(
+    levels: Sequence[IntraCED],
+    encoded: Mapping[str, Sequence[Tuple[Tensor, Tensor]]],
+    modalities: Sequence[str],
+    available: Tensor,
+) -> Tuple[Dict[str, Tensor], Tensor]:
+    """Every level's IntraCED (:func:`co_exchange`) and the per-level token
+    means of its streams.
+
+    Args:
+        levels: the ``L`` levels' :class:`IntraCED`.
+        encoded: ``{m: [(tokens (N, T_lm, d), mask (N, T_lm)) per level]}``.
+        modalities: the ``M`` names given, the order of the outputs.
+        available: (N, M) bool; False masks every token of that modality for
+            that sample.
+
+    Returns:
+        ``{'shared', 'shared_before': (N, M, L, d_sh), 'private': (N, M, L,
+        d_pr)}`` masked token means (zero where no token is valid), and the
+        realised participation rate (L,): gate sum over valid tokens.
+    """
+    L, M = len(levels), len(modalities)
+    lengths = [[encoded[m][lv][0].shape[1] for m in modalities]
+               for lv in range(L)]  # lengths[l][m]
+    T = max(max(row) for row in lengths)
+    tokens = stack_padded(
+        [encoded[m][lv][0] for lv in range(L) for m in modalities], T)
+    mask = stack_padded(
+        [encoded[m][lv][1] for lv in range(L) for m in modalities], T)
+    N = tokens.shape[1]
+    tokens = tokens.view(L, M, N, T, -1)  # (L, M, N, T, d)
+    mask = mask.view(L, M, N, T) & available.T[None, :, :, None]
+    out = co_exchange(levels, tokens, mask, lengths, modalities)
+    means = masked_token_mean(
+        torch.cat([out.shared, out.shared_before, out.private],
+                  -1).flatten(0, 2),
+        mask.flatten(0, 2)).view(L, M, N, -1).permute(2, 1, 0, 3)
+    d_sh = out.shared.shape[-1]
+    shared, shared_before, private = means.split(
+        [d_sh, d_sh, out.private.shape[-1]], -1)  # (N, M, L, .)
+    rates = out.gates.sum((1, 2, 3)) / mask.sum(
+        (1, 2, 3)).to(out.gates.dtype).clamp_min(1.0)
+    return dict(
+        shared=shared, shared_before=shared_before, private=private), rates

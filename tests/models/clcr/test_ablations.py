@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from clcr_plugin.models.clcr import CLCR
-from clcr_plugin.models.clcr import clcr as clcr_module
+from clcr_plugin.models.clcr import CLCR, intra_ced
 from clcr_plugin.models.clcr.intra_ced import co_exchange
 
 SPEC = {
@@ -87,7 +86,7 @@ def test_full_mix_puts_every_level_into_one_exchange(monkeypatch):
         captured.update(lengths=lengths, modalities=modalities)
         return co_exchange(levels, tokens, mask, lengths, modalities)
 
-    monkeypatch.setattr(clcr_module, 'co_exchange', record)
+    monkeypatch.setattr(intra_ced, 'co_exchange', record)
     out = model(feats())
     # one level of (audio, rgb) tokens: every level's tokens of a modality
     assert captured['modalities'] == ['audio', 'rgb']

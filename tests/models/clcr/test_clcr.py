@@ -166,7 +166,7 @@ def test_levels_run_at_once_equal_the_level_by_level_loop():
         alone = intra({m: encoded[m][level][0] for m in order}, level_masks)
         for i, m in enumerate(order):
             for stream in ('shared', 'shared_before', 'private'):
-                want = clcr_pkg.clcr.masked_token_mean(
+                want = clcr_pkg.intra_ced.masked_token_mean(
                     getattr(alone, stream)[m], level_masks[m])
                 torch.testing.assert_close(
                     out.summaries[stream][:, i, level],
