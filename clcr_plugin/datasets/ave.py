@@ -34,8 +34,9 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 from .audio import AudioFeatureConfig
 from .clip_conversion import convert_av_clip
 from .conversion import (CLASS_MAP_NAME, ConversionReport,
-                         UnreadableMediaError, prepare_feature_dir,
-                         process_items, write_annotation, write_class_map)
+                         UnreadableMediaError, process_items, write_annotation,
+                         write_class_map)
+from .media_extraction import prepare_feature_dir
 
 CLIP_SECONDS = 10
 HEADER_FIELDS = ('category', 'videoid', 'quality', 'starttime', 'endtime')

@@ -13,8 +13,9 @@ import os.path as osp
 from typing import Any, Dict, Optional
 
 from .audio import AudioFeatureConfig, audio_settings
-from .conversion import (RAWFRAME_TEMPLATE, SkipItem, extract_audio_feature,
-                         extract_rawframes, probe_media)
+from .conversion import SkipItem
+from .media_extraction import (RAWFRAME_TEMPLATE, extract_audio_feature,
+                               extract_rawframes, probe_media)
 
 
 def convert_av_clip(video_path: str,

@@ -9,12 +9,13 @@ from clcr_plugin.datasets.audio import (AudioFeatureConfig, decode_audio,
                                         log_mel_spectrogram)
 from clcr_plugin.datasets.conversion import (ConversionReport, SkipItem,
                                              UnreadableMediaError, atomic_path,
-                                             extract_audio_feature,
-                                             extract_rawframes,
-                                             prepare_feature_dir, probe_media,
-                                             process_items, rawframes_done,
-                                             read_class_map, short_side_size,
+                                             process_items, read_class_map,
                                              write_annotation, write_class_map)
+from clcr_plugin.datasets.media_extraction import (extract_audio_feature,
+                                                   extract_rawframes,
+                                                   prepare_feature_dir,
+                                                   probe_media, rawframes_done,
+                                                   short_side_size)
 
 CFG = AudioFeatureConfig(n_mels=40, n_fft=512)
 

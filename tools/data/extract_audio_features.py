@@ -36,8 +36,9 @@ from typing import List, Optional, Sequence, Tuple
 from clcr_plugin.datasets.audio import AudioFeatureConfig
 from clcr_plugin.datasets.clip_conversion import (add_audio_options,
                                                   audio_config_from_args)
-from clcr_plugin.datasets.conversion import (extract_audio_feature, npy_loads,
-                                             prepare_feature_dir)
+from clcr_plugin.datasets.media_extraction import (extract_audio_feature,
+                                                   npy_loads,
+                                                   prepare_feature_dir)
 
 DEFAULT_EXTS = ('mp4', 'avi', 'mkv', 'flv', 'webm', 'mov', 'wav', 'mp3',
                 'flac', 'm4a')

@@ -39,13 +39,14 @@ from clcr_plugin.datasets.clip_conversion import (add_output_options,
                                                   audio_config_from_args,
                                                   convert_av_clip,
                                                   feature_path_of)
-from clcr_plugin.datasets.conversion import (CLASS_MAP_NAME, RAWFRAME_TEMPLATE,
-                                             ConversionReport, SkipItem,
-                                             atomic_path,
-                                             extract_audio_feature, npy_loads,
-                                             prepare_feature_dir,
+from clcr_plugin.datasets.conversion import (CLASS_MAP_NAME, ConversionReport,
+                                             SkipItem, atomic_path,
                                              process_items, read_class_map,
                                              write_annotation, write_class_map)
+from clcr_plugin.datasets.media_extraction import (RAWFRAME_TEMPLATE,
+                                                   extract_audio_feature,
+                                                   npy_loads,
+                                                   prepare_feature_dir)
 
 FEATURES = 'audio_logmel'
 MMACTION_FEATURES = 'audio_feature_mmaction'

@@ -39,9 +39,9 @@ from clcr_plugin.datasets.clip_conversion import (add_output_options,
                                                   convert_av_clip,
                                                   feature_path_of)
 from clcr_plugin.datasets.conversion import (CLASS_MAP_NAME, ConversionReport,
-                                             prepare_feature_dir,
                                              process_items, write_annotation,
                                              write_class_map)
+from clcr_plugin.datasets.media_extraction import prepare_feature_dir
 
 EMOTIONS = ('ANG', 'DIS', 'FEA', 'HAP', 'NEU', 'SAD')
 FEATURES = 'audio_logmel'

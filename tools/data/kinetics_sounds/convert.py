@@ -43,9 +43,10 @@ from clcr_plugin.datasets.clip_conversion import (add_output_options,
                                                   convert_av_clip,
                                                   feature_path_of)
 from clcr_plugin.datasets.conversion import (CLASS_MAP_NAME, ConversionReport,
-                                             SkipItem, prepare_feature_dir,
-                                             process_items, read_class_map,
-                                             write_annotation, write_class_map)
+                                             SkipItem, process_items,
+                                             read_class_map, write_annotation,
+                                             write_class_map)
+from clcr_plugin.datasets.media_extraction import prepare_feature_dir
 
 CLASSES = osp.join(osp.dirname(osp.abspath(__file__)), 'classes.txt')
 FEATURES = 'audio_logmel'

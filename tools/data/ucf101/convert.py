@@ -33,9 +33,9 @@ from typing import List, Optional, Sequence, Tuple
 
 from clcr_plugin.datasets.conversion import (CLASS_MAP_NAME, ConversionReport,
                                              SkipItem, atomic_path,
-                                             extract_rawframes,
                                              write_class_map)
 from clcr_plugin.datasets.conversion_pool import process_items_in_pool
+from clcr_plugin.datasets.media_extraction import extract_rawframes
 from clcr_plugin.datasets.optical_flow import (FLOW_METHODS,
                                                extract_flow_folder,
                                                flow_estimator)

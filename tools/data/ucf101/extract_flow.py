@@ -22,8 +22,9 @@ import sys
 from functools import partial
 from typing import List, Optional, Sequence
 
-from clcr_plugin.datasets.conversion import RAWFRAME_TEMPLATE, ConversionReport
+from clcr_plugin.datasets.conversion import ConversionReport
 from clcr_plugin.datasets.conversion_pool import process_items_in_pool
+from clcr_plugin.datasets.media_extraction import RAWFRAME_TEMPLATE
 from clcr_plugin.datasets.optical_flow import (FLOW_METHODS,
                                                extract_flow_folder,
                                                flow_estimator)
