@@ -131,16 +131,18 @@ class TokenAdapter(nn.Module):
                 tokens.shape[:2], dtype=torch.bool, device=x.device)
 
         N, T, C = x.shape
-        if mask is None:
-            mask = torch.ones(N, T, dtype=torch.bool, device=x.device)
-        elif mask.shape != (N, T):
+        if mask is not None and mask.shape != (N, T):
             raise ValueError(f'sequence mask must have shape {(N, T)}, got '
                              f'{tuple(mask.shape)}')
         if T == self.grid[0]:
             # Pooling to the same length is the identity (and CUDA's adaptive
             # pooling backward fails on very long sequences).
+            if mask is None:
+                return x, torch.ones(N, T, dtype=torch.bool, device=x.device)
             mask = mask.to(torch.bool)
             return x.masked_fill(~mask.unsqueeze(-1), 0), mask
+        if mask is None:
+            mask = torch.ones(N, T, dtype=torch.bool, device=x.device)
         valid = mask.to(x.dtype).unsqueeze(1)  # (N, 1, T)
         summed = F.adaptive_avg_pool1d(
             x.transpose(1, 2) * valid, self.grid[0])  # (N, C, t)
