@@ -167,8 +167,7 @@ def neck_variants(d: int,
     if S * S * 4 * 64 <= REFERENCE_BIAS_LIMIT:
         necks['clcr_ref'] = CLCRFusion(**clcr_args)
         necks['clcr_ref'].load_state_dict(necks['clcr'].state_dict())
-        for level in necks['clcr_ref'].clcr.levels:
-            level.exchange.forward = level.exchange.forward_reference
+        necks['clcr_ref'].clcr.reference_exchange = True
     return necks
 
 

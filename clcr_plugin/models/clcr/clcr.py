@@ -146,6 +146,9 @@ class CLCR(nn.Module):
                 private=(M, L, private_dim),
                 available=(M, )))
         self.reg_warmup = reg_warmup
+        # True: every level's exchange as SharedExchange.forward_reference
+        # (one explicit-bias attention per level), for tests and benchmarks
+        self.reference_exchange = False
         self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
         self.out_dim = self.aggregator.out_dim
         self.output_norm = FusedFeatureNorm(
@@ -230,7 +233,8 @@ class CLCR(nn.Module):
                 device, torch.bool) for m in names],
                             dim=1)  # (N, M_given)
 
-        streams, rates = level_summaries(self.levels, encoded, names, avail)
+        streams, rates = level_summaries(self.levels, encoded, names, avail,
+                                         self.reference_exchange)
 
         # InterCAD sees every configured modality (absent ones zero and
         # masked),

@@ -106,9 +106,12 @@ class LevelTokens:
             (self.shared, self.shared_before, self.private, self.gates))
 
 
-def co_exchange(levels: Sequence[IntraCED], tokens: Tensor, mask: Tensor,
+def co_exchange(levels: Sequence[IntraCED],
+                tokens: Tensor,
+                mask: Tensor,
                 lengths: Sequence[Sequence[int]],
-                modalities: Sequence[str]) -> LevelTokens:
+                modalities: Sequence[str],
+                reference: bool = False) -> LevelTokens:
     """IntraCED of ``L`` levels at once: one batched evaluation of the bases,
     one matmul for every projection, one capped-simplex projection for every
     budget and one attention call for every exchange; each level keeps its
@@ -122,6 +125,10 @@ def co_exchange(levels: Sequence[IntraCED], tokens: Tensor, mask: Tensor,
         lengths: ``lengths[l][m]``, tokens of level ``l`` and modality ``m``
             before padding.
         modalities: the ``M`` modality names, in the order of dim 1.
+        reference: run each level's exchange through
+            :meth:`SharedExchange.forward_reference` (the explicit-bias
+            attention, level by level; tests and the benchmark compare it
+            with the batched path). Default False.
 
     Returns:
         :class:`LevelTokens`; padded positions have gate 0 and zero tokens.
@@ -143,16 +150,27 @@ def co_exchange(levels: Sequence[IntraCED], tokens: Tensor, mask: Tensor,
     else:
         shared, private = tokens, tokens[..., :0]
         gates, keep = mask.to(tokens.dtype), None
-    messages = exchange_messages([lv.exchange for lv in levels], shared, gates,
-                                 keep)
+    if reference:  # each level's explicit-bias attention, one at a time
+        T = tokens.shape[3]
+        messages = torch.stack([
+            stack_padded(
+                lv.exchange.forward_reference(
+                    [shared[i, j, :, :t] for j, t in enumerate(lengths[i])],
+                    [gates[i, j, :, :t] for j, t in enumerate(lengths[i])]), T)
+            for i, lv in enumerate(levels)
+        ])
+    else:
+        messages = exchange_messages([lv.exchange for lv in levels], shared,
+                                     gates, keep)
     return LevelTokens(shared + messages, shared, private, gates)
 
 
 def masked_token_mean(tokens: Tensor, mask: Tensor) -> Tensor:
     """Mean of (N, T, D) tokens over valid positions of (N, T) -> (N, D); zeros
     if none."""
-    w = mask.to(tokens.dtype).unsqueeze(-1)
-    return (tokens * w).sum(1) / w.sum(1).clamp_min(1.0)
+    w = mask.to(tokens.dtype).unsqueeze(1)  # (N, 1, T)
+    # a matmul: no (N, T, D) product is materialised
+    return (w @ tokens).squeeze(1) / w.sum(-1).clamp_min(1.0)
 
 
 def level_summaries(
@@ -160,6 +178,7 @@ def level_summaries(
     encoded: Mapping[str, Sequence[Tuple[Tensor, Tensor]]],
     modalities: Sequence[str],
     available: Tensor,
+    reference: bool = False,
 ) -> Tuple[Dict[str, Tensor], Tensor]:
     """Every level's IntraCED (:func:`co_exchange`) and the per-level token
     means of its streams.
@@ -170,6 +189,7 @@ def level_summaries(
         modalities: the ``M`` names given, the order of the outputs.
         available: (N, M) bool; False masks every token of that modality for
             that sample.
+        reference: see :func:`co_exchange`.
 
     Returns:
         ``{'shared', 'shared_before': (N, M, L, d_sh), 'private': (N, M, L,
@@ -187,7 +207,7 @@ def level_summaries(
     N = tokens.shape[1]
     tokens = tokens.view(L, M, N, T, -1)  # (L, M, N, T, d)
     mask = mask.view(L, M, N, T) & available.T[None, :, :, None]
-    out = co_exchange(levels, tokens, mask, lengths, modalities)
+    out = co_exchange(levels, tokens, mask, lengths, modalities, reference)
     means = masked_token_mean(
         torch.cat([out.shared, out.shared_before, out.private],
                   -1).flatten(0, 2),

@@ -144,35 +144,48 @@ def test_budget_bound_is_the_plain_projection_when_it_is_sparse_enough():
     torch.testing.assert_close(budget(shared, mask), plain, **TOL)
 
 
-def test_intra_level_with_a_sparse_budget_matches_the_reference_exchange():
+def test_clcr_with_a_sparse_budget_matches_the_reference_exchange():
+    """The whole of CLCR (three levels of other token counts, a sparse
+    budget, one modality unavailable for a sample) with the batched fast
+    exchange and with each level's explicit-bias reference exchange: same
+    fused code, losses and gradients."""
+    from clcr_plugin.models.clcr import CLCR
     torch.manual_seed(4)
-    intra = IntraCED(['a', 'b'],
-                     embed_dim=24,
-                     shared_dim=8,
-                     private_dim=6,
-                     num_heads=2,
-                     budget=dict(init_rate=0.3, max_rate=0.5))
-    tokens = {'a': torch.randn(2, 9, 24), 'b': torch.randn(2, 6, 24)}
-    masks = {
-        m: torch.ones(2, t.shape[1], dtype=torch.bool)
-        for m, t in tokens.items()
+    model = CLCR(
+        {
+            'a': dict(in_channels=[5, 6, 7], grids=[(9, ), (6, ), (4, )]),
+            'b': dict(in_channels=[5, 6, 7], grids=[(6, ), (6, ), (3, )])
+        },
+        embed_dim=24,
+        shared_dim=8,
+        private_dim=6,
+        num_heads=2,
+        hidden_dim=16,
+        reg_memory=8,
+        budget=dict(init_rate=0.3, max_rate=0.5))
+    g = torch.Generator().manual_seed(5)
+    feats = {
+        m: [torch.randn(4, 12, c, generator=g) for c in (5, 6, 7)]
+        for m in 'ab'
     }
-    tokens = {m: t.requires_grad_() for m, t in tokens.items()}
-    params = [p for p in intra.parameters() if p.requires_grad]
+    available = {'b': torch.tensor([True, False, True, True])}
+    params = [p for p in model.parameters() if p.requires_grad]
 
-    def run():
-        out = intra(tokens, masks)
-        loss = sum((out.shared[m] * torch.linspace(-1, 1, 8)).sum() +
-                   out.private[m].pow(2).sum() for m in tokens)
-        return out, torch.autograd.grad(loss, list(tokens.values()) + params)
+    def run(reference):
+        model.reference_exchange = reference
+        model.load_state_dict(state)  # the same regulariser memory
+        out = model(feats, available=available)
+        loss = (out.fused * torch.linspace(
+            -1, 1, out.fused.shape[-1])).sum() + sum(out.losses.values())
+        return out, torch.autograd.grad(loss, params)
 
-    fast, fast_grads = run()
-    intra.exchange.forward = intra.exchange.forward_reference
-    ref, ref_grads = run()
-    for m in tokens:
-        assert (fast.gates[m]
-                > 0).sum(-1).max() <= math.ceil(0.5 * tokens[m].shape[1])
-        torch.testing.assert_close(fast.shared[m], ref.shared[m], **TOL)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    fast, fast_grads = run(False)
+    ref, ref_grads = run(True)
+    assert (fast.diagnostics['participation_rate'] < 0.5 + 1e-5).all()
+    torch.testing.assert_close(fast.fused, ref.fused, **TOL)
+    for key in fast.losses:
+        torch.testing.assert_close(fast.losses[key], ref.losses[key], **TOL)
     for got, want in zip(fast_grads, ref_grads):
         torch.testing.assert_close(got, want, **TOL)
 
