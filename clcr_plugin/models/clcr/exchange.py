@@ -89,9 +89,11 @@ def gated_cross_attention(q: Tensor,
     out = F.scaled_dot_product_attention(
         q, k, values, dropout_p=dropout_p, scale=d_h**-0.5)
     numerator, denominator = out[..., :d_h], out[..., d_h:d_h + 1]
-    open_rows = denominator > 0
-    return torch.where(open_rows, numerator, torch.zeros_like(numerator)) / \
-        torch.where(open_rows, denominator, torch.ones_like(denominator))
+    # a row with denominator 0 has every gate-weighted probability 0, so
+    # its numerator is 0 too: dividing it by 1 gives the zero message
+    # without a second full-size select
+    return numerator / torch.where(denominator > 0, denominator,
+                                   torch.ones_like(denominator))
 
 
 def other_modalities(num_modalities: int, device: torch.device) -> Tensor:

@@ -208,14 +208,16 @@ def level_summaries(
     tokens = tokens.view(L, M, N, T, -1)  # (L, M, N, T, d)
     mask = mask.view(L, M, N, T) & available.T[None, :, :, None]
     out = co_exchange(levels, tokens, mask, lengths, modalities, reference)
-    means = masked_token_mean(
-        torch.cat([out.shared, out.shared_before, out.private],
-                  -1).flatten(0, 2),
-        mask.flatten(0, 2)).view(L, M, N, -1).permute(2, 1, 0, 3)
-    d_sh = out.shared.shape[-1]
-    shared, shared_before, private = means.split(
-        [d_sh, d_sh, out.private.shape[-1]], -1)  # (N, M, L, .)
+    flat_mask = mask.flatten(0, 2)  # (L * M * N, T)
+
+    def means(x: Tensor) -> Tensor:  # (L, M, N, T, D) -> (N, M, L, D)
+        return masked_token_mean(x.flatten(0, 2),
+                                 flat_mask).view(L, M, N,
+                                                 -1).permute(2, 1, 0, 3)
+
     rates = out.gates.sum((1, 2, 3)) / mask.sum(
         (1, 2, 3)).to(out.gates.dtype).clamp_min(1.0)
     return dict(
-        shared=shared, shared_before=shared_before, private=private), rates
+        shared=means(out.shared),
+        shared_before=means(out.shared_before),
+        private=means(out.private)), rates

@@ -82,9 +82,10 @@ def test_full_mix_puts_every_level_into_one_exchange(monkeypatch):
     assert model.num_levels == 1 and len(model.levels) == 1
     captured = {}
 
-    def record(levels, tokens, mask, lengths, modalities):
+    def record(levels, tokens, mask, lengths, modalities, reference=False):
         captured.update(lengths=lengths, modalities=modalities)
-        return co_exchange(levels, tokens, mask, lengths, modalities)
+        return co_exchange(levels, tokens, mask, lengths, modalities,
+                           reference)
 
     monkeypatch.setattr(intra_ced, 'co_exchange', record)
     out = model(feats())
