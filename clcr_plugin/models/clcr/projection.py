@@ -139,10 +139,9 @@ def capped_simplex_projection(scores: Tensor,
     b = torch.minimum(b.clamp_min(0.0), valid.sum(-1))
     # Padding sits two below the smallest valid score: it never enters the
     # free set, so the projection over valid tokens is unchanged.
-    inf = torch.full_like(s, float('inf'))
-    floor = torch.where(m, s, inf).amin(-1, keepdim=True)
-    floor = torch.where(torch.isfinite(floor), floor,
-                        torch.zeros_like(floor)) - 2.0
-    filled = torch.where(m, s, floor.detach())
+    # (a row without a valid token, or a non-finite minimum, sits at -2)
+    floor = s.detach().masked_fill(~m, float('inf')).amin(
+        -1, keepdim=True).nan_to_num(0.0, 0.0, 0.0) - 2.0
+    filled = torch.where(m, s, floor)
     alpha = _CappedSimplexProjection.apply(filled, b) * valid
     return alpha.reshape(scores.shape).to(scores.dtype)
