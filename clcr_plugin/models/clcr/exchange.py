@@ -137,6 +137,42 @@ def _stacked_linear(layers: Sequence[nn.Linear], x: Tensor) -> Tensor:
     return torch.baddbmm(bias.unsqueeze(1), x, weight.mT)
 
 
+def _attend_other_modalities(exchanges: Sequence['SharedExchange'], x: Tensor,
+                             gates: Tensor, dropout_p: float) -> Tensor:
+    """Each modality's queries over the other modalities' gated keys, every
+    level with its own ``qkv``: (L, M, N, K, D) tokens and (L, M, N, K) gates
+    -> (L, M * N * K, D) attended values. Its own function so that the
+    ``qkv`` projection and the attention's intermediates are released on
+    return, before the output projection (three levels' at once would
+    otherwise stay alive together)."""
+    L, M, N, K, D = x.shape
+    h = exchanges[0].num_heads
+    q, k, v = _stacked_linear(
+        [e.qkv for e in exchanges],
+        x.reshape(L, M * N * K,
+                  D)).view(L, M, N, K, 3, h,
+                           D // h).permute(4, 0, 1, 2, 5, 3,
+                                           6)  # each (L, M, N, h, K, d_h)
+    others = other_modalities(M, x.device).flatten()  # (M * (M - 1),)
+
+    def keys_of_others(t: Tensor) -> Tensor:
+        # (L, M, N, h, K, e) -> (L * M * N, h, (M - 1) * K, e)
+        t = t.index_select(1, others).view(L, M, M - 1, N, h, K, -1)
+        return t.permute(0, 1, 3, 4, 2, 5, 6).reshape(L * M * N, h,
+                                                      (M - 1) * K, -1)
+
+    key_gates = gates.index_select(1, others).view(L, M, M - 1, N, K).permute(
+        0, 1, 3, 2, 4).reshape(L * M * N, (M - 1) * K)
+    attended = gated_cross_attention(
+        q.reshape(L * M * N, h, K, D // h),
+        keys_of_others(k),
+        keys_of_others(v),
+        key_gates,
+        dropout_p=dropout_p)  # (L * M * N, h, K, d_h)
+    return attended.view(L, M, N, h, K,
+                         D // h).transpose(3, 4).reshape(L, M * N * K, D)
+
+
 def exchange_messages(exchanges: Sequence['SharedExchange'],
                       shared: Tensor,
                       gates: Tensor,
@@ -164,37 +200,13 @@ def exchange_messages(exchanges: Sequence['SharedExchange'],
     if M < 2:  # no other modality to query
         return shared * 0.0
     x, g, idx = select_open_tokens(shared, gates, T if keep is None else keep)
-    K, head = x.shape[3], exchanges[0]
-    h = head.num_heads
-    q, k, v = _stacked_linear(
-        [e.qkv for e in exchanges],
-        x.reshape(L, M * N * K,
-                  D)).view(L, M, N, K, 3, h,
-                           D // h).permute(4, 0, 1, 2, 5, 3,
-                                           6)  # each (L, M, N, h, K, d_h)
-    others = other_modalities(M, x.device).flatten()  # (M * (M - 1),)
-
-    def keys_of_others(t: Tensor) -> Tensor:
-        # (L, M, N, h, K, e) -> (L * M * N, h, (M - 1) * K, e)
-        t = t.index_select(1, others).view(L, M, M - 1, N, h, K, -1)
-        return t.permute(0, 1, 3, 4, 2, 5, 6).reshape(L * M * N, h,
-                                                      (M - 1) * K, -1)
-
-    key_gates = g.index_select(1, others).view(L, M, M - 1, N, K).permute(
-        0, 1, 3, 2, 4).reshape(L * M * N, (M - 1) * K)
-    attended = gated_cross_attention(
-        q.reshape(L * M * N, h, K, D // h),
-        keys_of_others(k),
-        keys_of_others(v),
-        key_gates,
-        dropout_p=head.dropout if head.training else 0.0)
-    attended = attended.view(L, M, N, h, K, D // h).transpose(3, 4)
+    head = exchanges[0]
+    attended = _attend_other_modalities(
+        exchanges, x, g, dropout_p=head.dropout if head.training else 0.0)
     open_m = (g > 0).any(-1)  # (L, M, N)
     has_keys = (open_m.sum(1, keepdim=True) - open_m.long()) > 0
-    messages = _stacked_linear(
-        [e.out for e in exchanges], attended.reshape(L, M * N * K, D)).view(
-            L, M, N, K,
-            D) * (g * has_keys.unsqueeze(-1).to(g.dtype)).unsqueeze(-1)
+    messages = _stacked_linear([e.out for e in exchanges], attended).view(
+        *x.shape) * (g * has_keys.unsqueeze(-1).to(g.dtype)).unsqueeze(-1)
     if idx is None:
         return messages
     # scatter the kept tokens' messages back
