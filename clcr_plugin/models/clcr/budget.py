@@ -109,6 +109,12 @@ def max_open_tokens(budgets: Sequence[TokenBudget],
     return max(max(row) for row in _open_bounds(budgets, lengths))
 
 
+def level_rates(budgets: Sequence[TokenBudget]) -> Tensor:
+    """(L,) participation rates ``r_l`` of levels' budgets built alike."""
+    return budgets[0].rate_of_logits(
+        torch.stack([b.rate_logit for b in budgets]))
+
+
 def level_gates(budgets: Sequence[TokenBudget], shared: Tensor, mask: Tensor,
                 lengths: Sequence[Sequence[int]]) -> Tensor:
     """Gates of ``L`` levels and ``M`` modalities in one projection.
@@ -132,19 +138,21 @@ def level_gates(budgets: Sequence[TokenBudget], shared: Tensor, mask: Tensor,
     L = len(budgets)
     scale = F.softplus(torch.stack([b.scale_param for b in budgets]))
     scores = scale.view(L, 1, 1, 1) * shared.norm(dim=-1)  # (L, M, N, T)
-    rate = head.rate_of_logits(torch.stack([b.rate_logit for b in budgets]))
-    budget = rate.view(L, 1, 1) * mask.sum(-1).to(shared.dtype)  # (L, M, N)
+    budget = level_rates(budgets).view(L, 1, 1) * mask.sum(-1).to(
+        shared.dtype)  # (L, M, N)
     bounds = _open_bounds(budgets, lengths)
     if any(k < t for row, ks in zip(lengths, bounds)
            for t, k in zip(row, ks)):  # only the k best valid tokens open
         flat = [k for ks in bounds for k in ks]
+        per_row = len(set(flat)) > 1
         ranked = scores.masked_fill(~mask, float('-inf')).topk(
-            max(flat), dim=-1, sorted=len(set(flat)) > 1).indices
-        allowed = torch.ones_like(ranked, dtype=torch.bool)
-        if len(set(flat)) > 1:  # rank < k of the row's level and modality
+            max(flat), dim=-1, sorted=per_row).indices
+        if per_row:  # rank < k of the row's level and modality
             limit = torch.stack([shared.new_full((), k) for k in flat])
             rank = torch.arange(ranked.shape[-1], device=shared.device)
-            allowed = rank < limit.view(L, -1, 1, 1)
-        mask = mask & torch.zeros_like(mask).scatter(-1, ranked,
-                                                     allowed.expand_as(ranked))
+            opened = torch.zeros_like(mask).scatter(
+                -1, ranked, (rank < limit.view(L, -1, 1, 1)).expand_as(ranked))
+        else:
+            opened = torch.zeros_like(mask).scatter(-1, ranked, True)
+        mask = mask & opened
     return capped_simplex_projection(scores, budget, mask)

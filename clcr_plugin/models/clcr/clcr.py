@@ -5,6 +5,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
+from .budget import level_rates
 from .fused_norm import FusedFeatureNorm
 from .hierarchy import SemanticHierarchyEncoder
 from .inter_cad import InterCAD
@@ -277,11 +278,9 @@ class CLCR(nn.Module):
     def _budget_rates(self) -> Tensor:
         """(L,) the levels' participation rates ``r_l`` (1 without a
         budget)."""
-        head = self.levels[0].budget
-        if head is None:
+        if self.levels[0].budget is None:
             return self.aggregator.anchors.new_ones(self.num_levels)
-        return head.rate_of_logits(
-            torch.stack([lv.budget.rate_logit for lv in self.levels]))
+        return level_rates([lv.budget for lv in self.levels])
 
     def _regularisers(self, streams: Dict[str, Tensor], omega: Tensor,
                       names: List[str]) -> Dict[str, Tensor]:

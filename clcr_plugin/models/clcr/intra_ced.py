@@ -151,7 +151,6 @@ def co_exchange(levels: Sequence[IntraCED],
         shared, private = tokens, tokens[..., :0]
         gates, keep = mask.to(tokens.dtype), None
     if reference:  # each level's explicit-bias attention, one at a time
-        T = tokens.shape[3]
         messages = torch.stack([
             stack_padded(
                 lv.exchange.forward_reference(
