@@ -187,7 +187,12 @@ def summarise_timings(times: Mapping[str, List[float]],
 
 class _LiveTensorBytes(TorchDispatchMode):
     """Bytes of tensor storages created under this mode and still alive, and
-    their peak (a weakref finaliser per storage subtracts it when freed)."""
+    their peak (a weakref finaliser per storage subtracts it when freed).
+
+    An output that shares its storage with one of the operator's inputs (a
+    view, an in-place result) is not new memory: a view of a tensor made
+    before the step (an input, a parameter) is not counted.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -196,11 +201,16 @@ class _LiveTensorBytes(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
+        inputs = {
+            id(t.untyped_storage())
+            for t in tree_flatten((args, kwargs))[0]
+            if isinstance(t, torch.Tensor)
+        }
         for t in tree_flatten(out)[0]:
             if isinstance(t, torch.Tensor):
                 storage = t.untyped_storage()
                 key = id(storage)
-                if key not in self._tracked:  # views and in-place share it
+                if key not in self._tracked and key not in inputs:
                     size = storage.nbytes()
                     self.live += size
                     self.peak = max(self.peak, self.live)
