@@ -9,7 +9,7 @@ from .budget import level_rates
 from .fused_norm import FusedFeatureNorm
 from .hierarchy import SemanticHierarchyEncoder
 from .inter_cad import InterCAD
-from .intra_ced import IntraCED, level_summaries
+from .intra_ced import IntraCED, level_summaries, stack_levels
 from .losses import level_mixing_loss, separation_losses
 from .modality_order import canonical_order
 from .outputs import CLCROutput
@@ -227,14 +227,18 @@ class CLCR(nn.Module):
                                1), torch.cat([k for _, k in lv], 1))]
                 for m, lv in encoded.items()
             }
-        N = encoded[names[0]][0][0].shape[0]
-        device = encoded[names[0]][0][0].device
+        tokens, token_mask, lengths = stack_levels(encoded, names)
+        # the stacked copy is all that is used from here: free the
+        # per-level tokens now rather than at return (peak memory)
+        del encoded
+        N, device = tokens.shape[2], tokens.device
         avail = torch.stack([(available or {}).get(
             m, torch.ones(N, dtype=torch.bool, device=device)).to(
                 device, torch.bool) for m in names],
                             dim=1)  # (N, M_given)
 
-        streams, rates = level_summaries(self.levels, encoded, names, avail,
+        streams, rates = level_summaries(self.levels, tokens, token_mask,
+                                         lengths, names, avail,
                                          self.reference_exchange)
 
         # InterCAD sees every configured modality (absent ones zero and

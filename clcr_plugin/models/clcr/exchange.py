@@ -44,6 +44,12 @@ def gated_attention_reference(q: Tensor, k: Tensor, v: Tensor,
     return logits.softmax(-1) @ v
 
 
+# The logit of a closed key (gate 0): far below any open key's (``log`` of the
+# smallest float gate is above -104), finite so that a row of closed keys
+# stays a number (its message is zeroed by the caller).
+_CLOSED_KEY_LOGIT = -1e4
+
+
 def gated_cross_attention(q: Tensor,
                           k: Tensor,
                           v: Tensor,
@@ -52,48 +58,48 @@ def gated_cross_attention(q: Tensor,
     """``softmax(q k^T / sqrt(d_h) + log(alpha_k)) v`` on the fused kernel, no
     mask.
 
-    A per-key gate ``alpha_k`` as an additive ``log`` bias is the same as
-    weighting the keys' values and renormalising:
-    ``sum_k p_k alpha_k v_k / sum_k p_k alpha_k`` with ``p = softmax(q k^T /
-    sqrt(d_h))``. One call of ``scaled_dot_product_attention`` on the values
-    ``[alpha v, alpha]`` gives numerator and denominator together, so no
-    ``(S_q x S_k)`` bias is built or differentiated and the call stays on the
-    fused path; a closed key (``alpha = 0``) adds nothing. Values, queries
-    and keys are zero-padded to one width, a multiple of 8 (the fused
-    kernels want equal, aligned head widths; zero columns leave ``q k^T``
-    unchanged, the scale stays ``1 / sqrt(d_h)``).
+    The per-key bias ``log(alpha_k)`` rides in one extra key column, met by a
+    query column of ``sqrt(d_h)``: ``[q, sqrt(d_h)] . [k, log alpha] /
+    sqrt(d_h) = q . k / sqrt(d_h) + log alpha``. One call of
+    ``scaled_dot_product_attention`` then gives the gated attention (the same
+    as weighting the keys' values by ``alpha`` and renormalising), with no
+    ``(S_q x S_k)`` bias built or differentiated and no division; the gates'
+    gradient flows through the key column. A closed key (``alpha = 0``) gets
+    the logit ``-1e4``, which adds exactly nothing, and no gradient.
+    Queries, keys and values are zero-padded to one width, a multiple of 8
+    (the fused kernels want equal, aligned head widths; zero columns change no
+    product; the scale stays ``1 / sqrt(d_h)``).
 
     Args:
         q: (B, heads, S_q, d_h) queries.
         k: (B, heads, S_k, d_h) keys.
         v: (B, heads, S_k, d_h) values.
         key_gates: (B, S_k) gates in [0, 1].
-        dropout_p: attention dropout (it drops gate-weighted probabilities,
-            which are then renormalised).
+        dropout_p: attention dropout on the gated probabilities (as with the
+            explicit bias).
 
     Returns:
-        (B, heads, S_q, d_h); zero for a query whose keys are all closed (or
-        whose gate-weighted probabilities all underflow).
+        (B, heads, S_q, d_h); for a query whose keys are all closed, the mean
+        of their values (not meaningful: the caller zeroes such messages).
     """
     d_h = v.shape[-1]
-    # a closed key gets no gradient, as under the -inf bias
-    gates = torch.where(key_gates > 0, key_gates, torch.zeros_like(key_gates))
-    gates = gates[:, None, :, None].to(v.dtype)  # (B, 1, S_k, 1)
     pad = -(d_h + 1) % 8
-    values = torch.cat([
-        v * gates,
-        gates.expand(*v.shape[:-1], 1),
-        v.new_zeros(*v.shape[:-1], pad)
-    ], -1)  # (B, heads, S_k, d_h + 1 + pad)
-    q, k = F.pad(q, (0, 1 + pad)), F.pad(k, (0, 1 + pad))
+    log_gates = torch.where(
+        key_gates > 0,
+        key_gates.clamp_min(torch.finfo(key_gates.dtype).tiny).log(),
+        torch.full_like(key_gates, _CLOSED_KEY_LOGIT)).to(k.dtype)
+    q = torch.cat([
+        q,
+        q.new_full((*q.shape[:-1], 1), d_h**0.5),
+        q.new_zeros(*q.shape[:-1], pad)
+    ], -1)
+    k = torch.cat([
+        k, log_gates[:, None, :, None].expand(*k.shape[:-1], 1),
+        k.new_zeros(*k.shape[:-1], pad)
+    ], -1)
     out = F.scaled_dot_product_attention(
-        q, k, values, dropout_p=dropout_p, scale=d_h**-0.5)
-    numerator, denominator = out[..., :d_h], out[..., d_h:d_h + 1]
-    # a row with denominator 0 has every gate-weighted probability 0, so
-    # its numerator is 0 too: dividing it by 1 gives the zero message
-    # without a second full-size select
-    return numerator / torch.where(denominator > 0, denominator,
-                                   torch.ones_like(denominator))
+        q, k, F.pad(v, (0, 1 + pad)), dropout_p=dropout_p, scale=d_h**-0.5)
+    return out[..., :d_h]
 
 
 def other_modalities(num_modalities: int, device: torch.device) -> Tensor:

@@ -1,6 +1,6 @@
 """IntraCED: the intra-level co-exchange domain of one semantic level."""
 from dataclasses import dataclass
-from typing import Dict, Mapping, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -172,9 +172,36 @@ def masked_token_mean(tokens: Tensor, mask: Tensor) -> Tensor:
     return (w @ tokens).squeeze(1) / w.sum(-1).clamp_min(1.0)
 
 
+def stack_levels(encoded: Mapping[str, Sequence[Tuple[Tensor, Tensor]]],
+                 modalities: Sequence[str]
+                 ) -> Tuple[Tensor, Tensor, List[List[int]]]:
+    """Every level's and modality's tokens in one zero-padded tensor.
+
+    Args:
+        encoded: ``{m: [(tokens (N, T_lm, d), mask (N, T_lm)) per level]}``.
+        modalities: the ``M`` names, the order of dim 1.
+
+    Returns:
+        tokens (L, M, N, T, d), mask (L, M, N, T) (False for padding) and
+        ``lengths[l][m] = T_lm``.
+    """
+    L, M = len(encoded[modalities[0]]), len(modalities)
+    lengths = [[encoded[m][lv][0].shape[1] for m in modalities]
+               for lv in range(L)]
+    T = max(max(row) for row in lengths)
+    tokens = stack_padded(
+        [encoded[m][lv][0] for lv in range(L) for m in modalities], T)
+    mask = stack_padded(
+        [encoded[m][lv][1] for lv in range(L) for m in modalities], T)
+    N = tokens.shape[1]
+    return tokens.view(L, M, N, T, -1), mask.view(L, M, N, T), lengths
+
+
 def level_summaries(
     levels: Sequence[IntraCED],
-    encoded: Mapping[str, Sequence[Tuple[Tensor, Tensor]]],
+    tokens: Tensor,
+    mask: Tensor,
+    lengths: Sequence[Sequence[int]],
     modalities: Sequence[str],
     available: Tensor,
     reference: bool = False,
@@ -184,7 +211,7 @@ def level_summaries(
 
     Args:
         levels: the ``L`` levels' :class:`IntraCED`.
-        encoded: ``{m: [(tokens (N, T_lm, d), mask (N, T_lm)) per level]}``.
+        tokens, mask, lengths: the levels stacked by :func:`stack_levels`.
         modalities: the ``M`` names given, the order of the outputs.
         available: (N, M) bool; False masks every token of that modality for
             that sample.
@@ -195,17 +222,8 @@ def level_summaries(
         d_pr)}`` masked token means (zero where no token is valid), and the
         realised participation rate (L,): gate sum over valid tokens.
     """
-    L, M = len(levels), len(modalities)
-    lengths = [[encoded[m][lv][0].shape[1] for m in modalities]
-               for lv in range(L)]  # lengths[l][m]
-    T = max(max(row) for row in lengths)
-    tokens = stack_padded(
-        [encoded[m][lv][0] for lv in range(L) for m in modalities], T)
-    mask = stack_padded(
-        [encoded[m][lv][1] for lv in range(L) for m in modalities], T)
-    N = tokens.shape[1]
-    tokens = tokens.view(L, M, N, T, -1)  # (L, M, N, T, d)
-    mask = mask.view(L, M, N, T) & available.T[None, :, :, None]
+    L, M, N = tokens.shape[:3]
+    mask = mask & available.T[None, :, :, None]
     out = co_exchange(levels, tokens, mask, lengths, modalities, reference)
     flat_mask = mask.flatten(0, 2)  # (L * M * N, T)
 

@@ -2,8 +2,8 @@
 straightforward references (outputs and gradients).
 
 Tolerances: float32 throughout; 1e-5 absolute / relative on outputs and
-gradients (the fast exchange renormalises gate-weighted probabilities instead
-of adding ``log(alpha)``, which changes rounding, not the maths).
+gradients (the fast exchange adds ``log(alpha)`` through an extra key column
+instead of an explicit bias, which changes rounding, not the maths).
 """
 import math
 
@@ -96,13 +96,21 @@ def test_closed_modality_gives_zero_messages_and_finite_gradients():
 
 def test_gated_cross_attention_equals_the_log_gate_bias_math():
     torch.manual_seed(2)
-    q, k, v = torch.randn(2, 3, 5, 4), torch.randn(2, 3, 7,
-                                                   4), torch.randn(2, 3, 7, 4)
-    gates = gates_with_zeros(2, 7, 3)
-    logits = q @ k.transpose(-1, -2) / 2.0 + torch.log(gates)[:, None, None]
-    torch.testing.assert_close(
-        gated_cross_attention(q, k, v, gates),
-        logits.softmax(-1) @ v, **TOL)
+    q, k, v = (torch.randn(2, 3, s, 4, requires_grad=True) for s in (5, 7, 7))
+    gates = gates_with_zeros(2, 7, 3).requires_grad_()
+    fused = gated_cross_attention(q, k, v, gates)
+    open_log = torch.where(gates > 0, gates, torch.ones_like(gates)).log()
+    bias = torch.where(gates > 0, open_log, torch.full_like(gates, -math.inf))
+    logits = q @ k.transpose(-1, -2) / 2.0 + bias[:, None, None]
+    explicit = logits.softmax(-1) @ v
+    torch.testing.assert_close(fused, explicit, **TOL)
+    weights = torch.randn(fused.shape)
+    got = torch.autograd.grad((fused * weights).sum(), (q, k, v, gates))
+    want = torch.autograd.grad((explicit * weights).sum(), (q, k, v, gates))
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, **TOL)
+    assert got[3][gates == 0].eq(0).all()  # a closed key gets no gradient
+    assert got[3][gates > 0].abs().gt(0).all()
 
 
 def test_other_modalities_and_token_selection():
