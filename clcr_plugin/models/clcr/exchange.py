@@ -66,9 +66,10 @@ def gated_cross_attention(q: Tensor,
     ``(S_q x S_k)`` bias built or differentiated and no division; the gates'
     gradient flows through the key column. A closed key (``alpha = 0``) gets
     the logit ``-1e4``, which adds exactly nothing, and no gradient.
-    Queries, keys and values are zero-padded to one width, a multiple of 8
-    (the fused kernels want equal, aligned head widths; zero columns change no
-    product; the scale stays ``1 / sqrt(d_h)``).
+    Queries, keys and values are zero-padded to one width (the fused kernels
+    want equal head widths), on CUDA to a multiple of 8 (their alignment; the
+    CPU kernel takes any width); zero columns change no product and the scale
+    stays ``1 / sqrt(d_h)``.
 
     Args:
         q: (B, heads, S_q, d_h) queries.
@@ -83,7 +84,7 @@ def gated_cross_attention(q: Tensor,
         of their values (not meaningful: the caller zeroes such messages).
     """
     d_h = v.shape[-1]
-    pad = -(d_h + 1) % 8
+    pad = -(d_h + 1) % 8 if q.device.type == 'cuda' else 0
     log_gates = torch.where(
         key_gates > 0,
         key_gates.clamp_min(torch.finfo(key_gates.dtype).tiny).log(),
