@@ -1,4 +1,5 @@
 """Shared-only cross-modal exchange under token gates."""
+from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -180,16 +181,50 @@ def _attend_other_modalities(exchanges: Sequence['SharedExchange'], x: Tensor,
                          D // h).transpose(3, 4).reshape(L, M * N * K, D)
 
 
+@dataclass
+class ExchangeMessages:
+    """Messages of the tokens that took part in an exchange, kept apart from
+    their gates, so that their sums over tokens never build the gated
+    (L, M, N, T, D) tensor.
+
+    values: (L, M, N, K, D) the kept tokens' attended values after the output
+    projection, ungated. weights: (L, M, N, K) their gates times [another
+    modality of the sample has an open token] (0 for padding). index: (L, M,
+    N, K) their positions among the ``T`` tokens, None when ``K = T``.
+    """
+
+    values: Tensor
+    weights: Tensor
+    index: Optional[Tensor]
+
+    def gated(self, length: int) -> Tensor:
+        """(L, M, N, length, D) messages ``weights * values`` at their token
+        positions, zero for a token that did not take part."""
+        messages = self.values * self.weights.unsqueeze(-1)
+        if self.index is None:
+            return messages
+        L, M, N, _, D = messages.shape
+        return messages.new_zeros(L, M, N, length, D).scatter(
+            3,
+            self.index.unsqueeze(-1).expand(-1, -1, -1, -1, D), messages)
+
+    def token_sum(self) -> Tensor:
+        """(L, M, N, D) sum of the gated messages over tokens, as one
+        weighted matmul."""
+        return (self.weights.unsqueeze(-2).to(self.values.dtype)
+                @ self.values).squeeze(-2)
+
+
 def exchange_messages(exchanges: Sequence['SharedExchange'],
                       shared: Tensor,
                       gates: Tensor,
-                      keep: Optional[int] = None) -> Tensor:
-    """Gated messages of ``L`` levels' exchanges in one attention call.
+                      keep: Optional[int] = None) -> ExchangeMessages:
+    """Messages of ``L`` levels' exchanges in one attention call.
 
     Only the ``keep`` tokens with the largest gates of each (level, modality,
     sample) take part (:func:`select_open_tokens`); each modality's queries
     attend to the other modalities' keys only (no same-modality block is
-    computed), the gates weighting the values
+    computed), the gates weighting the keys
     (:func:`gated_cross_attention`); each level uses its own projections.
 
     Args:
@@ -200,26 +235,22 @@ def exchange_messages(exchanges: Sequence['SharedExchange'],
             token.
 
     Returns:
-        (L, M, N, T, D) messages ``alpha_t * Attn(...)``; zero for a token
-        whose sample has no other modality with an open token.
+        :class:`ExchangeMessages`; the message of token ``t`` is ``alpha_t *
+        Attn(...)``, zero for a token whose sample has no other modality with
+        an open token.
     """
     L, M, N, T, D = shared.shape
     if M < 2:  # no other modality to query
-        return shared * 0.0
+        return ExchangeMessages(shared * 0.0, gates * 0.0, None)
     x, g, idx = select_open_tokens(shared, gates, T if keep is None else keep)
     head = exchanges[0]
     attended = _attend_other_modalities(
         exchanges, x, g, dropout_p=head.dropout if head.training else 0.0)
     open_m = (g > 0).any(-1)  # (L, M, N)
     has_keys = (open_m.sum(1, keepdim=True) - open_m.long()) > 0
-    messages = _stacked_linear([e.out for e in exchanges], attended).view(
-        *x.shape) * (g * has_keys.unsqueeze(-1).to(g.dtype)).unsqueeze(-1)
-    if idx is None:
-        return messages
-    # scatter the kept tokens' messages back
-    return messages.new_zeros(shared.shape).scatter(
-        3,
-        idx.unsqueeze(-1).expand(-1, -1, -1, -1, D), messages)
+    return ExchangeMessages(
+        _stacked_linear([e.out for e in exchanges], attended).view(*x.shape),
+        g * has_keys.unsqueeze(-1).to(g.dtype), idx)
 
 
 def stack_padded(tokens: Sequence[Tensor], length: int) -> Tensor:
@@ -288,10 +319,11 @@ class SharedExchange(nn.Module):
         """
         lengths = [x.shape[1] for x in shared]
         T = max(lengths)
-        messages = exchange_messages([self],
-                                     stack_padded(shared, T)[None],
-                                     stack_padded(gates, T)[None],
-                                     None if keep is None else max(keep))[0]
+        messages = exchange_messages(
+            [self],
+            stack_padded(shared, T)[None],
+            stack_padded(gates, T)[None],
+            None if keep is None else max(keep)).gated(T)[0]
         return [msg[:, :t] for msg, t in zip(messages, lengths)]
 
     def forward_reference(self,

@@ -6,7 +6,8 @@ import torch
 from torch import Tensor, nn
 
 from .budget import TokenBudget, level_gates, max_open_tokens
-from .exchange import SharedExchange, exchange_messages, stack_padded
+from .exchange import (ExchangeMessages, SharedExchange, exchange_messages,
+                       stack_padded)
 from .subspaces import SharedPrivateBases, level_bases
 
 
@@ -92,14 +93,21 @@ class IntraCED(nn.Module):
 class LevelTokens:
     """Stacked results of :func:`co_exchange`, (L, M, N, T, ...) each.
 
-    shared: (L, M, N, T, d_sh) after the exchange; shared_before: before it;
-    private: (L, M, N, T, d_pr); gates: (L, M, N, T).
+    shared_before: (L, M, N, T, d_sh) shared tokens before the exchange;
+    private: (L, M, N, T, d_pr); gates: (L, M, N, T); messages: what the
+    exchange adds to the shared tokens (:class:`ExchangeMessages`).
     """
 
-    shared: Tensor
     shared_before: Tensor
     private: Tensor
     gates: Tensor
+    messages: ExchangeMessages
+
+    @property
+    def shared(self) -> Tensor:
+        """(L, M, N, T, d_sh) shared tokens after the exchange."""
+        return self.shared_before + self.messages.gated(
+            self.shared_before.shape[3])
 
     def __iter__(self):
         return iter(
@@ -151,17 +159,19 @@ def co_exchange(levels: Sequence[IntraCED],
         shared, private = tokens, tokens[..., :0]
         gates, keep = mask.to(tokens.dtype), None
     if reference:  # each level's explicit-bias attention, one at a time
-        messages = torch.stack([
-            stack_padded(
-                lv.exchange.forward_reference(
-                    [shared[i, j, :, :t] for j, t in enumerate(lengths[i])],
-                    [gates[i, j, :, :t] for j, t in enumerate(lengths[i])]), T)
-            for i, lv in enumerate(levels)
-        ])
+        messages = ExchangeMessages(
+            torch.stack([
+                stack_padded(
+                    lv.exchange.forward_reference([
+                        shared[i, j, :, :t] for j, t in enumerate(lengths[i])
+                    ], [gates[i, j, :, :t]
+                        for j, t in enumerate(lengths[i])]), T)
+                for i, lv in enumerate(levels)
+            ]), mask.to(shared.dtype), None)
     else:
         messages = exchange_messages([lv.exchange for lv in levels], shared,
                                      gates, keep)
-    return LevelTokens(shared + messages, shared, private, gates)
+    return LevelTokens(shared, private, gates, messages)
 
 
 def masked_token_mean(tokens: Tensor, mask: Tensor) -> Tensor:
@@ -234,7 +244,13 @@ def level_summaries(
 
     rates = out.gates.sum((1, 2, 3)) / mask.sum(
         (1, 2, 3)).to(out.gates.dtype).clamp_min(1.0)
+    # the exchange's messages enter the means as a gate-weighted sum: the
+    # gated (L, M, N, T, d_sh) messages and shared tokens after the exchange
+    # are never built
+    counts = mask.sum(-1, keepdim=True).clamp_min(1)  # (L, M, N, 1)
+    shared_before = means(out.shared_before)
     return dict(
-        shared=means(out.shared),
-        shared_before=means(out.shared_before),
+        shared=shared_before +
+        (out.messages.token_sum() / counts).permute(2, 1, 0, 3),
+        shared_before=shared_before,
         private=means(out.private)), rates
