@@ -19,7 +19,8 @@ deep     order   rise, fall  a bar at the bottom edge  a 200 Hz drone and a 3
 =======  ======  ==========  ========================  ========================
 
 Video is rendered from ``(colour, rhythm, order)``, audio from ``(pitch,
-rhythm, order)``, both from label-free clip parameters (:class:`ClipParams`);
+rhythm, order)``, both from label-free clip parameters
+(:class:`~clcr_plugin.datasets.synthetic_av_default.ClipParams`);
 so each video-visible combination is shared by two labels and the Bayes
 accuracy of any video-only or audio-only classifier is 50 %
 (:func:`bayes_accuracy`). ``rhythm`` and ``order`` are shared cross-modal
@@ -34,11 +35,12 @@ import json
 import os
 import os.path as osp
 from dataclasses import asdict, dataclass
-from functools import partial
 from itertools import product
 from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
+
+from .media_writer import write_mp4
 
 FACTORS: Dict[str, tuple] = {
     'colour': ('red', 'blue'),
@@ -132,35 +134,6 @@ class SyntheticAVConfig:
         return getattr(self, f'{split}_per_class')
 
 
-@dataclass(frozen=True)
-class ClipParams:
-    """Everything random about one clip; drawn independently of its label.
-
-    Shared timing (the same in both modalities): ``phase`` of the rhythm as a
-    fraction of its period, ``first_s`` / ``second_s`` the times of the two
-    events. Video nuisance: ``grey``, ``patch_yx``, ``dot_yx`` / ``dot_v``
-    (pixels, pixels per frame), ``video_noise_seed``. Audio nuisance: ``gain``,
-    ``audio_noise_seed`` / ``noise_std``, ``distractor_hz`` /
-    ``distractor_amp`` /
-    ``distractor_phase``.
-    """
-
-    phase: float
-    first_s: float
-    second_s: float
-    grey: float
-    patch_yx: tuple
-    dot_yx: tuple
-    dot_v: tuple
-    video_noise_seed: int
-    gain: float
-    audio_noise_seed: int
-    noise_std: float
-    distractor_hz: float
-    distractor_amp: float
-    distractor_phase: float
-
-
 def factors_of(label: int) -> Dict[str, int]:
     """The factor values (0 or 1) of ``label``, e.g.
     ``{'colour': 1, 'pitch': 0, 'rhythm': 1, 'order': 0}``."""
@@ -197,143 +170,6 @@ def bayes_accuracy(visible: Sequence[str]) -> float:
         for y in range(len(CLASSES))
     }
     return len(groups) / len(CLASSES)
-
-
-def draw_params(rng: np.random.RandomState,
-                cfg: SyntheticAVConfig) -> ClipParams:
-    """Draw one clip's label-free parameters (rounded, so the annotation
-    reproduces them exactly)."""
-    size, patch = cfg.size, _patch_size(cfg.size)
-    bar = _bar_height(cfg.size)
-    return ClipParams(
-        phase=_round(rng.uniform()),
-        first_s=_round(rng.uniform(0.2, 0.4) * cfg.seconds),
-        second_s=_round(rng.uniform(0.6, 0.8) * cfg.seconds),
-        grey=_round(rng.uniform(40, 120)),
-        patch_yx=(int(rng.randint(bar + 1, size - bar - patch)),
-                  int(rng.randint(0, size - patch + 1))),
-        dot_yx=tuple(_round(v) for v in rng.uniform(0, size - 3, size=2)),
-        dot_v=tuple(
-            _round(v)
-            for v in rng.uniform(-size / 4, size / 4, size=2) / cfg.fps),
-        video_noise_seed=int(rng.randint(2**31)),
-        gain=_round(rng.uniform(0.6, 1.0)),
-        audio_noise_seed=int(rng.randint(2**31)),
-        noise_std=_round(rng.uniform(0.005, 0.03)),
-        distractor_hz=_round(rng.uniform(4500, 7000)),
-        distractor_amp=_round(rng.uniform(0.0, 0.1)),
-        distractor_phase=_round(rng.uniform(0, 2 * np.pi)),
-    )
-
-
-def event_times(order: int, params: ClipParams) -> Dict[str, float]:
-    """Onset in seconds of the ``'low'`` (bottom bar, low drone) and ``'high'``
-    (top bar, high drone) events."""
-    first, second = params.first_s, params.second_s
-    return dict(
-        low=first, high=second) if order == 0 else dict(
-            low=second, high=first)
-
-
-def render_video(factors: Dict[str, int], params: ClipParams,
-                 cfg: SyntheticAVConfig) -> np.ndarray:
-    """Frames (T, H, W, 3) uint8 of a clip; depends on colour, rhythm, order
-    only."""
-    T, size = _num_frames(cfg), cfg.size
-    patch, bar = _patch_size(size), _bar_height(size)
-    rate = RHYTHM_HZ[factors['rhythm']]
-    events = event_times(factors['order'], params)
-    times = np.arange(T) / cfg.fps  # (T,)
-    bright = ((times * rate + params.phase) % 1.0) < 0.5  # (T,)
-    period = max(2.0, STRIPE_PERIOD[factors['rhythm']] * size)
-    stripes = 0.6 + 0.4 * (
-        (np.arange(patch) // (period / 2)) % 2)  # (patch,) across columns
-    texture = np.asarray(COLOUR_RGB[factors['colour']],
-                         np.float32) * stripes[:, None]  # (patch, 3)
-    noise = np.random.RandomState(params.video_noise_seed).normal(
-        0, 8, (T, size, size, 3))
-    frames = np.full(
-        (T, size, size, 3), params.grey, np.float32) + noise.astype(np.float32)
-    top, left = params.patch_yx
-    for t in range(T):
-        frames[t, top:top + patch,
-               left:left + patch] = texture * (1.0 if bright[t] else 0.45)
-        if times[t] >= events['low']:
-            frames[t, size - bar:] = BAR_RGB
-        if times[t] >= events['high']:
-            frames[t, :bar] = BAR_RGB
-        y, x = np.clip(
-            np.add(params.dot_yx, np.multiply(params.dot_v, t)), 0,
-            size - 3).astype(int)
-        frames[t, y:y + 3, x:x + 3] = 255
-    return np.clip(frames, 0, 255).astype(np.uint8)
-
-
-def smooth_gate(gate: np.ndarray, sample_rate: int) -> np.ndarray:
-    """A 0/1 gate (S,) with 10 ms Hann fades, so on/offsets do not click."""
-    ramp = np.hanning(int(0.01 * sample_rate))
-    ramp /= ramp.sum()
-    return np.convolve(gate.astype(np.float64), ramp, mode='same')
-
-
-def render_audio(factors: Dict[str, int], params: ClipParams,
-                 cfg: SyntheticAVConfig) -> np.ndarray:
-    """Mono waveform (S,) float32 in [-1, 1] of a clip; depends on pitch,
-    rhythm, order only."""
-    sr = cfg.sample_rate
-    ts = np.arange(int(round(cfg.seconds * sr))) / sr  # (S,)
-    smooth = partial(smooth_gate, sample_rate=sr)
-
-    rate = RHYTHM_HZ[factors['rhythm']]
-    beeps = smooth(((ts * rate + params.phase) % 1.0) < 0.5) * np.sin(
-        2 * np.pi * PITCH_HZ[factors['pitch']] * ts)
-    events = event_times(factors['order'], params)
-    drones = sum(
-        smooth(ts >= events[name]) * np.sin(2 * np.pi * hz * ts)
-        for name, hz in zip(('low', 'high'), DRONE_HZ))
-    distractor = params.distractor_amp * np.sin(
-        2 * np.pi * params.distractor_hz * ts + params.distractor_phase)
-    noise = np.random.RandomState(params.audio_noise_seed).normal(
-        0, params.noise_std, ts.shape)
-    wave = params.gain * (0.25 * beeps + 0.15 * drones + distractor + noise)
-    return np.clip(wave, -1, 1).astype(np.float32)
-
-
-def write_mp4(path: str, frames: np.ndarray, wave: np.ndarray, fps: int,
-              sample_rate: int) -> None:
-    """Write frames (T, H, W, 3) uint8 and a mono waveform (S,) float32 to an
-    mp4.
-
-    Video: MPEG-4 Part 2 (``mpeg4``, yuv420p), which PyAV encodes and decord
-    0.6.0 decodes; audio: AAC. Written to ``path + '.part'`` and renamed, so a
-    file at ``path`` is always complete. Byte-identical for identical inputs.
-    """
-    import av  # imported here: only writing needs PyAV
-
-    tmp = path + '.part'
-    with av.open(tmp, 'w', format='mp4') as out:
-        video = out.add_stream('mpeg4', rate=fps)
-        video.width, video.height = frames.shape[2], frames.shape[1]
-        video.pix_fmt = 'yuv420p'
-        video.bit_rate = 1_000_000
-        audio = out.add_stream('aac', rate=sample_rate)
-        audio.layout = 'mono'
-        for frame in frames:
-            for packet in video.encode(
-                    av.VideoFrame.from_ndarray(frame, format='rgb24')):
-                out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
-        chunk = 1024  # one AAC frame
-        for start in range(0, len(wave), chunk):
-            af = av.AudioFrame.from_ndarray(
-                wave[None, start:start + chunk], format='fltp', layout='mono')
-            af.sample_rate, af.pts = sample_rate, start
-            for packet in audio.encode(af):
-                out.mux(packet)
-        for packet in audio.encode():
-            out.mux(packet)
-    os.replace(tmp, path)
 
 
 def metainfo(cfg: SyntheticAVConfig) -> dict:
@@ -374,13 +210,16 @@ def renderers(variant: str) -> Tuple[Callable, Callable, Callable, type]:
     """``(draw_params, render_video, render_audio, params class)`` of a
     variant."""
     if variant == 'hard':
-        # imported here: it builds on this module
+        # imported here: the variants build on this module
         from . import synthetic_av_hard as hard
 
         return (hard.draw_params, hard.render_video, hard.render_audio,
                 hard.HardClipParams)
     if variant == 'default':
-        return draw_params, render_video, render_audio, ClipParams
+        from . import synthetic_av_default as default
+
+        return (default.draw_params, default.render_video,
+                default.render_audio, default.ClipParams)
     raise ValueError(
         f'variant must be one of {list(VARIANTS)}, got {variant!r}')
 
@@ -452,7 +291,7 @@ def generate(out_dir: str,
 def params_from_json(raw: dict, variant: str = 'default'):
     """The clip parameters stored in an annotation entry's ``params`` (JSON
     turns tuples into lists):
-    :class:`ClipParams`, or ``HardClipParams`` for ``variant='hard'``."""
+    ``ClipParams``, or ``HardClipParams`` for ``variant='hard'``."""
     params_class = renderers(variant)[3]
     return params_class(**{
         k: tuple(v) if isinstance(v, list) else v

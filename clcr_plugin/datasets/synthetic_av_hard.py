@@ -35,7 +35,8 @@ import numpy as np
 
 from .synthetic_av import (BAR_RGB, COLOUR_RGB, PITCH_HZ, RHYTHM_HZ,
                            SyntheticAVConfig, _bar_height, _num_frames,
-                           _patch_size, _round, bayes_accuracy, smooth_gate)
+                           _patch_size, _round, bayes_accuracy)
+from .synthetic_av_default import smooth_gate
 
 STRIPE_PERIOD = (
     0.2, 0.1

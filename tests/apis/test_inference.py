@@ -16,7 +16,7 @@ from clcr_plugin.apis import (find_input_kind, inference_recognizer,
                               inference_windows, init_recognizer, top_k)
 from clcr_plugin.apis.inference import check_modalities, window_starts
 from clcr_plugin.datasets.audio import decode_audio
-from clcr_plugin.datasets.synthetic_av import write_mp4
+from clcr_plugin.datasets.media_writer import write_mp4
 
 pytestmark = pytest.mark.slow  # every test here needs the trained fixture
 

@@ -9,7 +9,7 @@ import pytest
 
 from clcr_plugin.datasets.audio import AudioFeatureConfig, log_mel_spectrogram
 from clcr_plugin.datasets.audio_record import write_record
-from clcr_plugin.datasets.synthetic_av import write_mp4
+from clcr_plugin.datasets.media_writer import write_mp4
 
 FPS, SECONDS, SIZE, RATE = 8, 2.0, 32, 16000
 # the feature settings of the bad-data pipelines (50 frames per second)

@@ -15,11 +15,13 @@ from clcr_plugin.datasets.audio import decode_audio
 from clcr_plugin.datasets.synthetic_av import (CLASSES, DRONE_HZ, FACTORS,
                                                PITCH_HZ, RHYTHM_HZ, SPLITS,
                                                VISIBLE, SyntheticAVConfig,
-                                               bayes_accuracy, draw_params,
-                                               event_times, factors_of,
+                                               bayes_accuracy, factors_of,
                                                generate, is_generated,
-                                               label_of, params_from_json,
-                                               render_audio, render_video)
+                                               label_of, params_from_json)
+from clcr_plugin.datasets.synthetic_av_default import (draw_params,
+                                                       event_times,
+                                                       render_audio,
+                                                       render_video)
 
 GENERATE_PY = osp.join(
     osp.dirname(__file__), '..', '..', 'tools', 'data', 'synthetic_av',

@@ -114,7 +114,7 @@ def test_demo_draws_per_second_events_of_a_localisation_model(
     from mmengine.config import Config
 
     from clcr_plugin.apis import init_recognizer
-    from clcr_plugin.datasets.synthetic_av import write_mp4
+    from clcr_plugin.datasets.media_writer import write_mp4
     demo = load_demo()
     config = tmp_path / 'ave_loc_tiny.py'
     pipeline = Config.fromfile(str(ROOT / AVE_LOC)).test_pipeline

@@ -30,7 +30,7 @@ import clcr_plugin  # noqa: F401
 from clcr_plugin.datasets.audio import AudioFeatureConfig
 from clcr_plugin.datasets.ave import (AVERow, class_names, read_rows,
                                       segment_labels)
-from clcr_plugin.datasets.synthetic_av import write_mp4
+from clcr_plugin.datasets.media_writer import write_mp4
 
 ROOT = Path(__file__).resolve().parents[3]
 CLS_CONFIGS = [
