@@ -14,7 +14,8 @@ from mmengine.dataset import pseudo_collate
 
 from clcr_plugin.apis import (find_input_kind, inference_recognizer,
                               inference_windows, init_recognizer, top_k)
-from clcr_plugin.apis.inference import check_modalities, window_starts
+from clcr_plugin.apis.inference import check_modalities
+from clcr_plugin.apis.window_inference import window_starts
 from clcr_plugin.datasets.audio import decode_audio
 from clcr_plugin.datasets.media_writer import write_mp4
 
