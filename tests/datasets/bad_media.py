@@ -33,17 +33,7 @@ def frames(seed: int = 0) -> np.ndarray:
 
 def write_video_only_mp4(path: Path, video: np.ndarray) -> None:
     """An mp4 with a video stream and no audio stream."""
-    import av
-    with av.open(str(path), 'w', format='mp4') as out:
-        stream = out.add_stream('mpeg4', rate=FPS)
-        stream.width, stream.height = video.shape[2], video.shape[1]
-        stream.pix_fmt = 'yuv420p'
-        for frame in video:
-            for packet in stream.encode(
-                    av.VideoFrame.from_ndarray(frame, format='rgb24')):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    write_mp4(str(path), video, None, FPS)
 
 
 def write_wav(path: Path, wave: np.ndarray) -> None:

@@ -16,24 +16,14 @@ from clcr_plugin.datasets.media_extraction import (extract_audio_feature,
                                                    prepare_feature_dir,
                                                    probe_media, rawframes_done,
                                                    short_side_size)
+from clcr_plugin.datasets.media_writer import write_mp4
 
 CFG = AudioFeatureConfig(n_mels=40, n_fft=512)
 
 
 def write_silent_mp4(path, frames, fps=8):
     """An mp4 with a video stream only; frames (T, H, W, 3) uint8."""
-    import av
-
-    with av.open(str(path), 'w', format='mp4') as out:
-        stream = out.add_stream('mpeg4', rate=fps)
-        stream.width, stream.height = frames.shape[2], frames.shape[1]
-        stream.pix_fmt = 'yuv420p'
-        for frame in frames:
-            for packet in stream.encode(
-                    av.VideoFrame.from_ndarray(frame, format='rgb24')):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    write_mp4(str(path), frames, None, fps)
 
 
 @pytest.fixture(scope='module')
@@ -298,3 +288,16 @@ def test_audio_options_give_the_config():
     args = parser.parse_args(['--n-mels', '40', '--n-fft', '512'])
     assert audio_config_from_args(args) == CFG
     assert (args.rawframes, args.short_side) == (False, None)
+
+
+def test_write_mp4_writes_video_only_or_refuses_a_wave_without_its_rate(
+        tmp_path):
+    frames = np.full((4, 16, 16, 3), 100, np.uint8)
+    write_mp4(str(tmp_path / 'silent.mp4'), frames, None, 8)
+    import av
+    with av.open(str(tmp_path / 'silent.mp4')) as container:
+        assert [s.type for s in container.streams] == ['video']
+    with pytest.raises(ValueError, match=r"loud\.mp4.*sample_rate"):
+        write_mp4(
+            str(tmp_path / 'loud.mp4'), frames, np.zeros(800, np.float32), 8)
+    assert not (tmp_path / 'loud.mp4').exists()
