@@ -237,20 +237,21 @@ def level_summaries(
     out = co_exchange(levels, tokens, mask, lengths, modalities, reference)
     flat_mask = mask.flatten(0, 2)  # (L * M * N, T)
 
+    def per_sample(x: Tensor) -> Tensor:  # (L * M * N, D) -> (N, M, L, D)
+        return x.view(L, M, N, -1).permute(2, 1, 0, 3)
+
     def means(x: Tensor) -> Tensor:  # (L, M, N, T, D) -> (N, M, L, D)
-        return masked_token_mean(x.flatten(0, 2),
-                                 flat_mask).view(L, M, N,
-                                                 -1).permute(2, 1, 0, 3)
+        return per_sample(masked_token_mean(x.flatten(0, 2), flat_mask))
 
     rates = out.gates.sum((1, 2, 3)) / mask.sum(
         (1, 2, 3)).to(out.gates.dtype).clamp_min(1.0)
     # the exchange's messages enter the means as a gate-weighted sum: the
     # gated (L, M, N, T, d_sh) messages and shared tokens after the exchange
     # are never built
-    counts = mask.sum(-1, keepdim=True).clamp_min(1)  # (L, M, N, 1)
+    counts = flat_mask.sum(-1, keepdim=True).clamp_min(1)  # (L * M * N, 1)
     shared_before = means(out.shared_before)
     return dict(
         shared=shared_before +
-        (out.messages.token_sum() / counts).permute(2, 1, 0, 3),
+        per_sample(out.messages.token_sum().flatten(0, 2) / counts),
         shared_before=shared_before,
         private=means(out.private)), rates
