@@ -17,6 +17,7 @@ import os
 import pickle
 import sys
 import types
+import warnings
 from typing import Any, Callable, Optional
 
 APPLIED: dict[str, bool] = {}
@@ -339,20 +340,59 @@ def patch_atomic_checkpoint_save() -> bool:
     return True
 
 
-def shutdown_distributed() -> None:
-    """Final barrier and ``destroy_process_group`` (a no-op without a process
-    group).
+_COMMUNICATION_THREAD_PREFIXES = ('gloo', 'pt_gloo', 'pt_nccl')
 
-    2-process gloo runs were seen to die at exit (SIGABRT on one rank) while
-    the other rank was still tearing the group down; ending every rank at a
-    barrier and destroying the group cleanly removes that race.
-    ``tools/train.py`` and ``tools/test.py`` call it last.
+
+def communication_threads() -> list[str]:
+    """Names of this process's running gloo / NCCL threads (``gloo_tcp_loop``,
+    ``pt_gloo_runloop``, ...), read from ``/proc/self/task``; empty where
+    that does not exist (not Linux)."""
+    names = []
+    try:
+        tasks = os.listdir('/proc/self/task')
+    except OSError:
+        return names
+    for task in tasks:
+        try:
+            with open(f'/proc/self/task/{task}/comm') as f:
+                name = f.read().strip()
+        except OSError:  # the thread ended meanwhile
+            continue
+        if name.startswith(_COMMUNICATION_THREAD_PREFIXES):
+            names.append(name)
+    return sorted(names)
+
+
+def shutdown_distributed() -> None:
+    """Final barrier, then ``destroy_process_group`` with nothing else holding
+    the group (a no-op without a process group).
+
+    ``destroy_process_group`` only drops torch's own references: a DDP
+    wrapper still alive keeps the group, and with it gloo's threads, running
+    into interpreter exit, where one rank was seen to die with SIGABRT
+    (``terminate called without an active exception``) while the other rank
+    closed its sockets. So callers release their Runner first
+    (``tools/train.py``, ``tools/test.py``, ``tools/analysis/compare.py``);
+    here a garbage collection frees the Runner's reference cycles, so the
+    group's destructor joins its threads now. A warning names the threads if
+    any still run afterwards (something still holds the group).
     """
+    import gc
+
     import torch.distributed as dist
 
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    dist.barrier()
+    gc.collect()
+    dist.destroy_process_group()
+    lingering = communication_threads()
+    if lingering:
+        warnings.warn(
+            f'{len(lingering)} communication threads {lingering} still run '
+            'after destroy_process_group: something (a DDP wrapper, a '
+            'Runner) still holds the process group, and its threads may '
+            'crash this process at exit')
 
 
 PATCHES: dict[str, Callable[[], bool]] = {

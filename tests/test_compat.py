@@ -5,6 +5,7 @@ fix; the two run side by side to keep the file fast.
 """
 import os
 import pickle
+import re
 import socket
 import subprocess
 import sys
@@ -245,10 +246,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def dist_env() -> dict:
+    """One-process ``--launcher pytorch`` environment on a free port."""
+    return dict(
+        os.environ,
+        RANK='0',
+        LOCAL_RANK='0',
+        WORLD_SIZE='1',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(free_port()))
+
+
 DIST_SCRIPT = ('''
     import sys, torch
     from torch import nn
-    if sys.argv[1] == 'patched':
+    if sys.argv[1] != 'bare':  # 'patched' and 'held'
         import clcr_plugin
     from mmengine.dist import init_dist
     from mmengine.model import BaseModel, MMDistributedDataParallel
@@ -276,11 +288,20 @@ DIST_SCRIPT = ('''
         print('train_step ok', float(log['loss']) >= 0)
     except ValueError as error:
         print('ddp failed', 'device_ids' in str(error))
-    if sys.argv[1] == 'patched':
-        from clcr_plugin.compat import shutdown_distributed
-        shutdown_distributed()
-    else:
+    if sys.argv[1] == 'bare':
         torch.distributed.destroy_process_group()
+    else:
+        import warnings
+        from clcr_plugin.compat import (communication_threads,
+                                        shutdown_distributed)
+        print('threads while training', len(communication_threads()))
+        if sys.argv[1] == 'patched':  # 'held' keeps its DDP wrapper alive
+            del ddp, optim
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            shutdown_distributed()
+        print('threads after shutdown', communication_threads())
+        print('warned', [str(w.message) for w in caught])
     print('group alive at exit', torch.distributed.is_initialized())
 ''')
 
@@ -290,16 +311,8 @@ DIST_SCRIPT = ('''
     reason='the CPU-only failure needs a machine without CUDA')
 def test_cpu_gloo_init_and_ddp_need_the_distributed_patches():
     procs = [
-        start(
-            DIST_SCRIPT,
-            mode,
-            env=dict(
-                os.environ,
-                RANK='0',
-                LOCAL_RANK='0',
-                WORLD_SIZE='1',
-                MASTER_ADDR='127.0.0.1',
-                MASTER_PORT=str(free_port()))) for mode in ('bare', 'patched')
+        start(DIST_SCRIPT, mode, env=dist_env())
+        for mode in ('bare', 'patched')
     ]
     bare, patched = (finish(p) for p in procs)
     assert bare.returncode == 0 and patched.returncode == 0, (
@@ -309,6 +322,34 @@ def test_cpu_gloo_init_and_ddp_need_the_distributed_patches():
     assert ('init_dist ok' in patched.stdout
             and 'train_step ok True' in patched.stdout)
     assert 'group alive at exit False' in patched.stdout
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available() or not os.path.isdir('/proc/self/task'),
+    reason='gloo on the CPU; thread names from /proc (Linux)')
+def test_shutdown_distributed_joins_gloo_threads_once_the_wrapper_is_released(
+):
+    """Released DDP wrapper: the group's threads end inside
+    shutdown_distributed, no warning. Held wrapper: the threads outlive
+    destroy_process_group and the warning names them."""
+    procs = [
+        start(DIST_SCRIPT, mode, env=dist_env())
+        for mode in ('patched', 'held')
+    ]
+    patched, held = (finish(p) for p in procs)
+    assert patched.returncode == 0 and held.returncode == 0, (
+        patched.stderr + held.stderr)[-3000:]
+    for result in (patched, held):
+        running = re.search(r'threads while training (\d+)', result.stdout)
+        assert int(running.group(1)) >= 1, result.stdout
+        assert 'group alive at exit False' in result.stdout
+    assert 'threads after shutdown []' in patched.stdout
+    assert 'warned []' in patched.stdout
+    lingering = re.search(r"threads after shutdown \[('\w+'.*)\]", held.stdout)
+    assert lingering, held.stdout
+    warned = held.stdout.split('warned')[1]
+    assert 'still holds the process group' in warned
+    assert lingering.group(1) in warned
 
 
 def test_shutdown_distributed_without_a_group_is_a_no_op():

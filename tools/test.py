@@ -106,6 +106,7 @@ def main(argv=None) -> dict:
     try:
         return runner.test()
     finally:
+        del runner  # its DDP wrapper holds the process group
         compat.shutdown_distributed()
 
 

@@ -111,6 +111,7 @@ def main(argv=None) -> None:
     try:
         runner.train()
     finally:
+        del runner  # its DDP wrapper holds the process group
         compat.shutdown_distributed()
 
 

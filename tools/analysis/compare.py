@@ -131,6 +131,7 @@ def run_runner(cfg: Config, job) -> dict:
     try:
         return job(runner)
     finally:
+        del runner  # its DDP wrapper holds the process group
         compat.shutdown_distributed()
 
 
