@@ -35,6 +35,7 @@ def test_two_gloo_ranks_agree_and_log_rank_means(tiny_av_set, tmp_path):
         PYTHON=sys.executable,
         PORT=str(free_port()),
         OMP_NUM_THREADS='1',
+        PYTHONFAULTHANDLER='1',  # a crash prints every thread's stack
         PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT)]))
     work = tmp_path / 'dist'
     opts = [
@@ -50,7 +51,9 @@ def test_two_gloo_ranks_agree_and_log_rank_means(tiny_av_set, tmp_path):
                             text=True,
                             env=env,
                             timeout=500)
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, (
+        result.stdout[-2000:] + result.stderr[-3000:])
+    assert 'still run after destroy_process_group' not in result.stderr
 
     # the same weights on both ranks (DDP averaged the gradients)
     p0 = torch.load(work / 'params0.pth')
