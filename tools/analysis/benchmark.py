@@ -110,13 +110,15 @@ def bench_necks(args, device: torch.device) -> List[Dict]:
 def build_recognizer(kind: str,
                      args,
                      device: torch.device,
-                     orthogonal_map: str = None):
+                     orthogonal_map: str = None,
+                     compile_neck: dict = None):
     """The synthetic config's recognizer for ``kind`` (``clcr`` or
     ``concat``) at the benchmark's input sizes; ``orthogonal_map`` overrides
-    CLCR's."""
+    CLCR's, ``compile_neck`` is the model's option of that name."""
     cfg = Config.fromfile(CONFIGS[kind])
     if orthogonal_map is not None:
         cfg.model.neck.orthogonal_map = orthogonal_map
+    cfg.model.compile_neck = compile_neck
     cfg.model.dry_run_inputs = dict(
         rgb=(3, args.frame_size, args.frame_size), audio=(1, *args.audio_size))
     with DefaultScope.overwrite_default_scope('mmaction'):
@@ -133,12 +135,9 @@ def bench_models(args, device: torch.device) -> List[Dict]:
     models[f'clcr_{other_map}'] = build_recognizer('clcr', args, device,
                                                    other_map)
     if args.compile_model:
-        compiled = build_recognizer('clcr', args, device, args.orthogonal_map)
-        compiled.neck = torch.compile(
-            compiled.neck,
-            backend=args.compile_backend,
-            mode=args.compile_mode)
-        models['clcr_compiled_neck'] = compiled
+        options = dict(backend=args.compile_backend, mode=args.compile_mode)
+        models['clcr_compiled_neck'] = build_recognizer(
+            'clcr', args, device, args.orthogonal_map, compile_neck=options)
     inputs, samples = recognizer_inputs(args.model_batch, args.frame_size,
                                         args.audio_size,
                                         models['clcr'].cls_head.num_classes,

@@ -229,13 +229,17 @@ def level_bases(levels: Sequence[SharedPrivateBases],
     Returns:
         ``U_sh`` (L, d, d_sh) and ``U_pr`` (L, M, d, d_pr).
 
-    Recomputed on every call with gradients or in training mode; in eval mode
-    without gradients computed once and kept (on the first level) until a
-    parameter of any level changes (an optimiser step, a loaded state dict, a
-    move to another device).
+    Recomputed on every call with gradients, in training mode or while
+    ``torch.compile`` traces; in eager eval mode without gradients computed
+    once and kept (on the first level) until a parameter of any level
+    changes (an optimiser step, a loaded state dict, a move to another
+    device).
     """
     head = levels[0]
-    if head.training or torch.is_grad_enabled():
+    # a compiled graph evaluates them in place (the cache's Python-side
+    # bookkeeping would break the graph)
+    if (head.training or torch.is_grad_enabled()
+            or torch.compiler.is_compiling()):
         return _evaluate_level_bases(levels, modalities)
     state = tuple((id(b), p._version, p.data_ptr(), p.device) for b in levels
                   for p in b.parameters())

@@ -5,6 +5,7 @@ written under ``model=dict(...)``), the value given and what was expected, so
 a mistyped modality name or a stage that does not exist fails when the model
 is built, not as a shape error deep in a forward pass.
 """
+import copy
 from typing import Any, Iterable, Optional, Sequence
 
 from torch import nn
@@ -93,6 +94,24 @@ def check_neck_modalities(neck: nn.Module, modalities: Sequence[str]) -> None:
         '(leave the neck\'s modality entries out to take the backbones\', '
         'and list inputs the model does not use in ignore_inputs instead of '
         'giving them a backbone)')
+
+
+def complete_head(cls_head: dict, neck: nn.Module) -> dict:
+    """A copy of ``cls_head`` whose ``in_channels`` is the neck's
+    ``out_channels`` (filled in when left out, checked when given)."""
+    cls_head = copy.deepcopy(dict(cls_head))
+    out_channels = getattr(neck, 'out_channels', None)
+    if out_channels is None:
+        raise AttributeError(
+            f'the neck {type(neck).__name__} has no out_channels attribute')
+    given = cls_head.get('in_channels')
+    if given is None:
+        cls_head['in_channels'] = out_channels
+    elif given != out_channels:
+        raise ValueError(f'cls_head.in_channels={given}, but the neck gives '
+                         f'out_channels={out_channels} '
+                         '(leave cls_head.in_channels out to use it)')
+    return cls_head
 
 
 def check_head_loss_weight(cls_head: dict) -> None:

@@ -1,7 +1,6 @@
 """``MultiModalRecognizer``: one zoo backbone per modality, a fusion neck, a
 head."""
-import copy
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 from mmaction.registry import MODELS
@@ -13,11 +12,12 @@ from ..clcr.modality_dropout import modality_dropout_mask
 from ..clcr.modality_order import canonical_order
 from .config_checks import (check_head_loss_weight, check_known_modalities,
                             check_neck_modalities,
-                            check_preprocessor_modalities)
+                            check_preprocessor_modalities, complete_head)
 from .data_availability import data_availability
 from .dry_run import backbone_level_shapes
 from .loss_guard import average_and_check_log_vars
 from .modality_record import decode_order, encode_order
+from .neck_compile import compile_neck_in_place, compile_options
 from .sequence_masks import accepts, length_mask, level_masks, sample_lengths
 from .stage_taps import LevelSpec, StageTaps
 
@@ -99,6 +99,10 @@ class MultiModalRecognizer(BaseModel):
             ``(T, D)`` (or ``(3, L)`` token ids) where its backbone
             declares such a ``dry_run_shape``, which is also its default.
             Default None.
+        compile_neck (bool | dict, optional): ``torch.compile`` the neck
+            alone, in place (state-dict keys unchanged): True, or a dict of
+            ``torch.compile`` arguments, e.g. ``dict(mode='reduce-overhead')``
+            on a GPU (see :mod:`.neck_compile`). Default None (eager).
         data_preprocessor (dict): e.g. mmaction2's
             ``MultiModalDataPreprocessor``.
         train_cfg, test_cfg (dict, optional): kept for mmaction2 compatibility.
@@ -114,6 +118,7 @@ class MultiModalRecognizer(BaseModel):
                  ignore_inputs: Sequence[str] = (),
                  modality_dropout: float = 0.0,
                  dry_run_inputs: Optional[Mapping[str, Sequence[int]]] = None,
+                 compile_neck: Union[bool, dict, None] = None,
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
@@ -124,6 +129,7 @@ class MultiModalRecognizer(BaseModel):
                 "dict(type='MultiModalDataPreprocessor',"
                 " preprocessors=dict(rgb=dict(type='ActionDataPreprocessor', "
                 "format_shape='NCHW', ...)))")
+        neck_compile_options = compile_options(compile_neck)
         if not 0.0 <= modality_dropout < 1.0:
             raise ValueError(
                 f'modality_dropout must be in [0, 1), got {modality_dropout}')
@@ -152,8 +158,10 @@ class MultiModalRecognizer(BaseModel):
                                                 self.dry_run(dry_run_inputs))
             self.neck = MODELS.build(neck)
             check_neck_modalities(self.neck, self.modalities)
+            if neck_compile_options is not None:
+                compile_neck_in_place(self.neck, neck_compile_options)
             check_head_loss_weight(cls_head)
-            self.cls_head = MODELS.build(self._complete_head(cls_head))
+            self.cls_head = MODELS.build(complete_head(cls_head, self.neck))
 
     def _build_backbones(self, backbones, levels, frames_per_view) -> None:
         if not backbones:
@@ -176,23 +184,6 @@ class MultiModalRecognizer(BaseModel):
             m: int((frames_per_view or {}).get(m, 1))
             for m in self.modalities
         }
-
-    def _complete_head(self, cls_head: dict) -> dict:
-        cls_head = copy.deepcopy(dict(cls_head))
-        out_channels = getattr(self.neck, 'out_channels', None)
-        if out_channels is None:
-            raise AttributeError(
-                f'the neck {type(self.neck).__name__} has no out_channels '
-                'attribute')
-        given = cls_head.get('in_channels')
-        if given is None:
-            cls_head['in_channels'] = out_channels
-        elif given != out_channels:
-            raise ValueError(
-                f'cls_head.in_channels={given}, but the neck gives '
-                f'out_channels={out_channels} '
-                '(leave cls_head.in_channels out to use it)')
-        return cls_head
 
     def dry_run(
         self,
