@@ -122,20 +122,15 @@ def model_step(model,
         optimizer.zero_grad(set_to_none=True)
         with torch.autocast(
                 device.type, dtype=torch.bfloat16, enabled=dtype == 'bf16'):
-            fused, aux, views = model.extract_feat(inputs, samples)
             if device_loss:
-                scores = model.cls_head(fused, num_segs=views)
-        if device_loss:
-            loss = torch.nn.functional.cross_entropy(
-                scores.float(), labels) + sum(aux.values())
-        else:
-            # MultiModalRecognizer.loss with the head outside autocast:
-            # mmaction's head turns bf16 scores into numpy for its accuracy,
-            # which fails.
-            losses = dict(
-                model.cls_head.loss(fused.float(), samples, num_segs=views),
-                **aux)
-            loss = sum(v for k, v in losses.items() if k.startswith('loss'))
+                fused, aux, views = model.extract_feat(inputs, samples)
+                scores = model.head('__call__', fused, num_segs=views)
+                loss = torch.nn.functional.cross_entropy(scores, labels) + sum(
+                    aux.values())
+            else:  # what training runs (the head in fp32, see head())
+                losses = model.loss(inputs, samples)
+                loss = sum(v for k, v in losses.items()
+                           if k.startswith('loss'))
         loss.backward()
         optimizer.step()
 

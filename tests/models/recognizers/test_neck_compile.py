@@ -4,8 +4,7 @@ state-dict keys; bad options are errors naming the key."""
 import pytest
 import torch
 from mmaction.registry import MODELS
-from mmaction.structures import ActionDataSample
-from tiny_models import tiny_recognizer
+from tiny_models import tiny_batch, tiny_recognizer
 from torch._dynamo.utils import counters
 
 import clcr_plugin  # noqa: F401
@@ -23,20 +22,6 @@ def test_compile_options_are_torch_compile_arguments():
         compile_options('yes')
 
 
-def batch(n: int = 4) -> dict:
-    g = torch.Generator().manual_seed(1)
-    return dict(
-        inputs=dict(
-            rgb=[
-                torch.rand(2, 3, 16, 16, generator=g) * 255 for _ in range(n)
-            ],
-            audio=[torch.randn(1, 1, 16, 16, generator=g) for _ in range(n)]),
-        data_samples=[
-            ActionDataSample().set_gt_label(torch.tensor(i % 4))
-            for i in range(n)
-        ])
-
-
 def train_then_predict(model) -> tuple:
     """Two training steps' losses and gradients, then two eval steps'
     predictions."""
@@ -45,7 +30,7 @@ def train_then_predict(model) -> tuple:
     for step in range(2):
         torch.manual_seed(step)  # the head's dropout
         model.zero_grad()
-        data = model.data_preprocessor(batch(), training=True)
+        data = model.data_preprocessor(tiny_batch(), training=True)
         loss = model(**data, mode='loss')
         sum(v for k, v in loss.items() if k.startswith('loss')).backward()
         losses.append({k: v.detach() for k, v in loss.items()})
@@ -53,7 +38,8 @@ def train_then_predict(model) -> tuple:
     model.eval()
     with torch.no_grad():  # twice: eager eval caches the bases after one
         scores = [
-            p.pred_score for _ in range(2) for p in model.test_step(batch())
+            p.pred_score for _ in range(2)
+            for p in model.test_step(tiny_batch())
         ]
     return losses, grads, scores
 

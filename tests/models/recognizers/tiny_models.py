@@ -2,6 +2,9 @@
 ResNet-18s on 16x16 inputs; the neck given by name)."""
 import copy
 
+import torch
+from mmaction.structures import ActionDataSample
+
 RGB_PRE = dict(
     type='ActionDataPreprocessor',
     mean=[123.675, 116.28, 103.53],
@@ -58,3 +61,19 @@ def tiny_recognizer(neck: str = 'concat', reverse: bool = False) -> dict:
         data_preprocessor=dict(
             type='MultiModalDataPreprocessor',
             preprocessors=ordered(dict(rgb=RGB_PRE, audio=AUDIO_PRE))))
+
+
+def tiny_batch(n: int = 4) -> dict:
+    """``n`` samples (two 16x16 RGB frames, one 16x16 audio image) for
+    :func:`tiny_recognizer`, labels ``i % 4``, fixed values."""
+    g = torch.Generator().manual_seed(1)
+    return dict(
+        inputs=dict(
+            rgb=[
+                torch.rand(2, 3, 16, 16, generator=g) * 255 for _ in range(n)
+            ],
+            audio=[torch.randn(1, 1, 16, 16, generator=g) for _ in range(n)]),
+        data_samples=[
+            ActionDataSample().set_gt_label(torch.tensor(i % 4))
+            for i in range(n)
+        ])
