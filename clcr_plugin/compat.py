@@ -369,9 +369,9 @@ def shutdown_distributed() -> None:
 
     ``destroy_process_group`` only drops torch's own references: a DDP
     wrapper still alive keeps the group, and with it gloo's threads, running
-    into interpreter exit, where one rank was seen to die with SIGABRT
-    (``terminate called without an active exception``) while the other rank
-    closed its sockets. So callers release their Runner first
+    into interpreter exit, where a 2-rank CPU run was seen to die with
+    SIGABRT on one rank (``terminate called without an active exception``).
+    So callers release their Runner first
     (``tools/train.py``, ``tools/test.py``, ``tools/analysis/compare.py``);
     here a garbage collection frees the Runner's reference cycles, so the
     group's destructor joins its threads now. A warning names the threads if

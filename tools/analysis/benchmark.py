@@ -19,7 +19,7 @@ import os
 import os.path as osp
 import platform
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 from mmaction.registry import MODELS
@@ -110,8 +110,8 @@ def bench_necks(args, device: torch.device) -> List[Dict]:
 def build_recognizer(kind: str,
                      args,
                      device: torch.device,
-                     orthogonal_map: str = None,
-                     compile_neck: dict = None):
+                     orthogonal_map: Optional[str] = None,
+                     compile_neck: Optional[dict] = None):
     """The synthetic config's recognizer for ``kind`` (``clcr`` or
     ``concat``) at the benchmark's input sizes; ``orthogonal_map`` overrides
     CLCR's, ``compile_neck`` is the model's option of that name."""
