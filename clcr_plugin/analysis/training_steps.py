@@ -124,10 +124,10 @@ def model_step(model,
                 device.type, dtype=torch.bfloat16, enabled=dtype == 'bf16'):
             if device_loss:
                 fused, aux, views = model.extract_feat(inputs, samples)
-                scores = model.head('__call__', fused, num_segs=views)
+                scores = model.run_head('__call__', fused, num_segs=views)
                 loss = torch.nn.functional.cross_entropy(scores, labels) + sum(
                     aux.values())
-            else:  # what training runs (the head in fp32, see head())
+            else:  # what training runs (the head in fp32, see run_head())
                 losses = model.loss(inputs, samples)
                 loss = sum(v for k, v in losses.items()
                            if k.startswith('loss'))

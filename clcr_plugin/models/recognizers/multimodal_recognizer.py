@@ -348,13 +348,15 @@ class MultiModalRecognizer(BaseModel):
             **kwargs)
         return fused[:, :, None, None], aux, num_views
 
-    def head(self, method: str, fused: Tensor, *args, **kwargs):
-        """``cls_head.<method>(fused, ...)`` (``'__call__'`` for the module
-        itself, hooks included) outside autocast on fp32
-        features: under bf16 mixed precision (``AmpOptimWrapper``) the
-        scores stay fp32, which mmaction2's heads need (their accuracy reads
-        the scores with numpy, which has no bfloat16) and which keeps the
-        classifier's logits at full precision. A no-op in fp32."""
+    def run_head(self, method: str, fused: Tensor, *args, **kwargs):
+        """``cls_head.<method>(fused, ...)`` (``'__call__'``: the module
+        itself, hooks included) on fp32 features outside autocast.
+
+        Under bf16 mixed precision (``AmpOptimWrapper``) the scores stay
+        fp32, which mmaction2's heads need (their accuracy reads the scores
+        with numpy, which has no bfloat16) and which keeps the classifier's
+        logits at full precision. The plain head call in fp32.
+        """
         with torch.autocast(fused.device.type, enabled=False):
             return getattr(self.cls_head, method)(fused.float(), *args,
                                                   **kwargs)
@@ -362,12 +364,13 @@ class MultiModalRecognizer(BaseModel):
     def loss(self, inputs: Mapping[str, Tensor], data_samples: list) -> dict:
         fused, aux, num_views = self.extract_feat(inputs, data_samples)
         return merge_dict(
-            self.head('loss', fused, data_samples, num_segs=num_views), aux)
+            self.run_head('loss', fused, data_samples, num_segs=num_views),
+            aux)
 
     def predict(self, inputs: Mapping[str, Tensor],
                 data_samples: list) -> list:
         fused, _, _ = self.extract_feat(inputs, data_samples)
-        return self.head('predict', fused, data_samples, num_segs=1)
+        return self.run_head('predict', fused, data_samples, num_segs=1)
 
     def _forward(self, inputs: Mapping[str, Tensor], stage: str = 'head'):
         """``stage='backbone'``: per-level features; ``'neck'``: fused (N*V,
@@ -378,7 +381,7 @@ class MultiModalRecognizer(BaseModel):
         if stage == 'neck':
             return fused.flatten(1)
         if stage == 'head':
-            return self.head('__call__', fused, num_segs=1)
+            return self.run_head('__call__', fused, num_segs=1)
         raise ValueError(
             f"stage must be 'backbone', 'neck' or 'head', got {stage!r}")
 

@@ -53,6 +53,7 @@ def test_fp32_head_path_is_the_plain_head_call():
     torch.manual_seed(3)  # the head's dropout
     direct = model.cls_head.loss(fused, data['data_samples'], num_segs=views)
     torch.manual_seed(3)
-    routed = model.head('loss', fused, data['data_samples'], num_segs=views)
+    routed = model.run_head(
+        'loss', fused, data['data_samples'], num_segs=views)
     for key in direct:
         assert torch.equal(routed[key], direct[key]), key
