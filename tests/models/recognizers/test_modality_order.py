@@ -3,9 +3,8 @@ records the modality order and a mismatch is an error naming both."""
 import pytest
 import torch
 from mmaction.registry import MODELS
-from mmaction.structures import ActionDataSample
 from mmengine.runner import load_checkpoint
-from tiny_models import tiny_recognizer
+from tiny_models import tiny_batch, tiny_recognizer
 
 import clcr_plugin  # noqa: F401
 from clcr_plugin.models.recognizers.modality_record import (decode_order,
@@ -17,19 +16,6 @@ def build(neck: str, reverse: bool):
     model = MODELS.build(tiny_recognizer(neck, reverse))
     model.init_weights()
     return model.eval()
-
-
-def batch(n: int = 2) -> dict:
-    g = torch.Generator().manual_seed(1)
-    return dict(
-        inputs=dict(
-            rgb=[
-                torch.rand(2, 3, 16, 16, generator=g) * 255 for _ in range(n)
-            ],
-            audio=[torch.randn(1, 1, 16, 16, generator=g) for _ in range(n)]),
-        data_samples=[
-            ActionDataSample().set_gt_label(torch.tensor(i)) for i in range(n)
-        ])
 
 
 @pytest.mark.parametrize('neck', ['concat', 'dense', 'clcr'])
@@ -45,8 +31,8 @@ def test_reversed_config_dicts_build_the_same_model(neck):
     assert [p.shape
             for p in a.parameters()] == [p.shape for p in b.parameters()]
     with torch.no_grad():
-        ya = a.test_step(batch())
-        yb = b.test_step(batch())
+        ya = a.test_step(tiny_batch(2))
+        yb = b.test_step(tiny_batch(2))
     for pa, pb in zip(ya, yb):
         assert torch.equal(pa.pred_score, pb.pred_score)
 
@@ -58,7 +44,8 @@ def test_weights_of_one_order_load_into_the_other_with_equal_outputs():
         p.data.normal_()
     b.load_state_dict(a.state_dict())
     with torch.no_grad():
-        for pa, pb in zip(a.test_step(batch()), b.test_step(batch())):
+        for pa, pb in zip(
+                a.test_step(tiny_batch(2)), b.test_step(tiny_batch(2))):
             assert torch.equal(pa.pred_score, pb.pred_score)
 
 
