@@ -12,6 +12,20 @@ import clcr_plugin  # noqa: F401
 BF16 = dict(device_type='cpu', dtype=torch.bfloat16)
 
 
+@pytest.fixture(autouse=True)
+def nondeterministic_algorithms():
+    """Deterministic mode off for these tests, restored after: earlier
+    in-process training runs leave ``use_deterministic_algorithms(True)``
+    set, and with it torch's CPU bf16 convolution backward returned
+    non-finite weight gradients (its NaN fill of uninitialised memory
+    reached them; torch 2.13, CPU only)."""
+    was = (torch.are_deterministic_algorithms_enabled(),
+           torch.is_deterministic_algorithms_warn_only_enabled())
+    torch.use_deterministic_algorithms(False)
+    yield
+    torch.use_deterministic_algorithms(was[0], warn_only=was[1])
+
+
 def build(neck: str):
     torch.manual_seed(0)
     model = MODELS.build(tiny_recognizer(neck))
