@@ -306,15 +306,18 @@ DIST_SCRIPT = ('''
 ''')
 
 
+def run_dist_script(*modes: str) -> list:
+    """:data:`DIST_SCRIPT` in each mode at the same time, each a one-process
+    group on its own port; their results in order."""
+    procs = [start(DIST_SCRIPT, mode, env=dist_env()) for mode in modes]
+    return [finish(p) for p in procs]
+
+
 @pytest.mark.skipif(
     torch.cuda.is_available(),
     reason='the CPU-only failure needs a machine without CUDA')
 def test_cpu_gloo_init_and_ddp_need_the_distributed_patches():
-    procs = [
-        start(DIST_SCRIPT, mode, env=dist_env())
-        for mode in ('bare', 'patched')
-    ]
-    bare, patched = (finish(p) for p in procs)
+    bare, patched = run_dist_script('bare', 'patched')
     assert bare.returncode == 0 and patched.returncode == 0, (
         bare.stderr + patched.stderr)[-3000:]
     assert ('init_dist failed' in bare.stdout
@@ -332,11 +335,7 @@ def test_shutdown_distributed_joins_gloo_threads_once_the_wrapper_is_released(
     """Released DDP wrapper: the group's threads end inside
     shutdown_distributed, no warning. Held wrapper: the threads outlive
     destroy_process_group and the warning names them."""
-    procs = [
-        start(DIST_SCRIPT, mode, env=dist_env())
-        for mode in ('patched', 'held')
-    ]
-    patched, held = (finish(p) for p in procs)
+    patched, held = run_dist_script('patched', 'held')
     assert patched.returncode == 0 and held.returncode == 0, (
         patched.stderr + held.stderr)[-3000:]
     for result in (patched, held):
